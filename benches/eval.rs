@@ -1,0 +1,20 @@
+//! Forward and forward+gradient passes of the digits MLP (64-32-10,
+//! softplus) on all 1797 rows: the cost that bounding and optimizer steps
+//! are compared against.
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use majorize::{Evaluator, lang};
+
+fn mlp(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlp_digits.loss");
+    let text = std::fs::read_to_string(&path).expect("example exists");
+    let model = lang::parse_program("mlp_digits.loss", &text, path.parent().unwrap()).expect("example parses");
+    let mut ev = Evaluator::new(&model.graph, model.loss);
+    c.bench_function("mlp_digits/forward", |b| b.iter(|| ev.forward(&model.init).item()));
+    c.bench_function("mlp_digits/forward+grad", |b| b.iter(|| ev.value_and_grad(&model.init).0));
+}
+
+criterion_group!(benches, mlp);
+criterion_main!(benches);

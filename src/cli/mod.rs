@@ -1,0 +1,32 @@
+//! The command line: argument parsing and one module per subcommand. Only
+//! this layer prints, and it turns every error into exit status 2.
+
+mod eval_cmd;
+mod output;
+mod source;
+
+use clap::{Parser, Subcommand};
+use majorize::Error;
+
+/// Minimize losses written as expressions, by majorization-minimization
+/// with automatically derived majorizers.
+#[derive(Parser, Debug)]
+#[command(name = "majorize", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate a loss (and its gradient) at the initial parameters.
+    Eval(eval_cmd::EvalArgs),
+}
+
+/// Parses the arguments and runs the subcommand.
+pub fn run() -> Result<(), Error> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Eval(args) => eval_cmd::run(&args),
+    }
+}

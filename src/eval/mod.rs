@@ -1,0 +1,25 @@
+//! Forward evaluation and reverse-mode gradients.
+//!
+//! This layer owns the numerics of every primitive at a point ([`func`]:
+//! stable softplus, sigmoid, log-sum-exp), the [`Evaluator`] that computes a
+//! graph's value and gradient, and [`eval_scalar`], which runs an all-scalar
+//! graph over num-dual's numbers. It uses the `tensor` and `expr` layers.
+//!
+//! ```
+//! use majorize::{Builder, Evaluator};
+//! let b = Builder::new();
+//! let x = b.scalar_param("x", 3.0).unwrap();
+//! let model = b.minimize(x.powi(2) + x.sin()).unwrap();
+//! let mut ev = Evaluator::new(&model.graph, model.loss);
+//! let (f, g) = ev.value_and_grad(&model.init);
+//! assert_eq!(f, 9.0 + 3f64.sin());
+//! assert_eq!(g[0].item(), 6.0 + 3f64.cos());
+//! ```
+
+mod backward;
+mod dual;
+mod forward;
+pub mod func;
+
+pub use dual::eval_scalar;
+pub use forward::Evaluator;

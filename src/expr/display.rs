@@ -1,0 +1,75 @@
+//! Printing a node back as loss-language source.
+
+use super::{Graph, NodeId, Op};
+
+/// Binding strength of the printed form, lowest first.
+const SUM: u8 = 0;
+const PRODUCT: u8 = 1;
+const UNARY: u8 = 2;
+const POWER: u8 = 3;
+const ATOM: u8 = 4;
+
+impl Graph {
+    /// The expression of `id` in loss-language syntax, with only the
+    /// parentheses that precedence needs. Shared subexpressions are printed
+    /// once per use.
+    pub fn display(&self, id: NodeId) -> String {
+        self.fmt_node(id).0
+    }
+
+    fn wrap(&self, id: NodeId, min: u8) -> String {
+        let (s, level) = self.fmt_node(id);
+        if level < min { format!("({s})") } else { s }
+    }
+
+    fn fmt_node(&self, id: NodeId) -> (String, u8) {
+        let axis = |a: Option<u8>| a.map(|a| format!(", {a}")).unwrap_or_default();
+        match self.node(id).op {
+            Op::Param(i) => (self.params()[i].name.clone(), ATOM),
+            Op::Data(i) => (self.data_tensors()[i].name.clone(), ATOM),
+            Op::Const(c) => {
+                let v = c.get();
+                let level = if v < 0.0 { UNARY } else { ATOM };
+                (format!("{v:?}").trim_end_matches(".0").to_string(), level)
+            }
+            Op::Neg(a) => (format!("-{}", self.wrap(a, UNARY)), UNARY),
+            Op::Add(a, b) => (format!("{} + {}", self.wrap(a, SUM), self.wrap(b, PRODUCT)), SUM),
+            Op::Sub(a, b) => (format!("{} - {}", self.wrap(a, SUM), self.wrap(b, PRODUCT)), SUM),
+            Op::Mul(a, b) => (format!("{} * {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
+            Op::Div(a, b) => (format!("{} / {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
+            Op::MatMul(a, b) => (format!("{} @ {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
+            Op::PowI(a, n) => (format!("{}^{n}", self.wrap(a, ATOM)), POWER),
+            Op::PowF(a, p) => (format!("{}^{:?}", self.wrap(a, ATOM), p.get()), POWER),
+            Op::Func(f, a) => (format!("{f}({})", self.display(a)), ATOM),
+            Op::Sum(a, x) => (format!("sum({}{})", self.display(a), axis(x)), ATOM),
+            Op::Mean(a, x) => (format!("mean({}{})", self.display(a), axis(x)), ATOM),
+            Op::LogSumExp(a, x) => (format!("logsumexp({}{})", self.display(a), axis(x)), ATOM),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expr::Builder;
+
+    #[test]
+    fn prints_with_minimal_parentheses() {
+        let b = Builder::new();
+        let x = b.scalar_param("x", 0.0).unwrap();
+        let y = b.scalar_param("y", 0.0).unwrap();
+        let cases = [
+            ((1.0 - x).powi(2) + 100.0 * (y - x.powi(2)).powi(2), "(1 - x)^2 + 100 * (y - x^2)^2"),
+            (x - (y - x), "x - (y - x)"),
+            ((x - y) - x, "x - y - x"),
+            (-(x.powi(2)), "-x^2"),
+            ((-x).powi(2), "(-x)^2"),
+            (x / (y * x), "x / (y * x)"),
+            (x.powf(0.5).exp() * -2.0, "exp(x^0.5) * -2"),
+            ((x * y).log1p(), "log1p(x * y)"),
+        ];
+        let g = b.minimize(x).unwrap().graph;
+        for (e, want) in cases {
+            assert_eq!(g.display(e.id()), want);
+        }
+    }
+}

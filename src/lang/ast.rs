@@ -1,0 +1,72 @@
+//! The syntax tree of the loss language.
+
+use super::error::Span;
+
+/// An expression with its place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub ast: Ast,
+    pub span: Span,
+}
+
+/// An expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Ast {
+    Num(f64),
+    Str(String),
+    Name(String),
+    Neg(Box<Node>),
+    /// A binary operator (`+ - * / ^ @`), with the operator's own span.
+    Binary(char, Box<Node>, Box<Node>, Span),
+    Call {
+        name: String,
+        name_span: Span,
+        args: Vec<Arg>,
+    },
+    List(Vec<Node>),
+    /// `a:b`, only as a call argument.
+    Range(Box<Node>, Box<Node>),
+}
+
+/// A call argument: positional, or `key = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arg {
+    pub key: Option<(String, Span)>,
+    pub value: Node,
+}
+
+/// A statement of a `.loss` file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stmt {
+    /// `param NAME[dims] = INIT`
+    Param { name: String, name_span: Span, dims: Vec<Node>, init: Node },
+    /// `data NAME = csv(...)`
+    Data { name: String, name_span: Span, source: Node },
+    /// `let NAME = EXPR`
+    Let { name: String, name_span: Span, value: Node },
+    /// `minimize EXPR`
+    Minimize { value: Node, keyword: Span },
+}
+
+impl Node {
+    /// The value of a constant numeric expression (numbers combined with
+    /// `+ - * / ^` and unary minus), if it is one.
+    pub fn const_value(&self) -> Option<f64> {
+        match &self.ast {
+            Ast::Num(v) => Some(*v),
+            Ast::Neg(a) => Some(-a.const_value()?),
+            Ast::Binary(op, a, b, _) => {
+                let (a, b) = (a.const_value()?, b.const_value()?);
+                match op {
+                    '+' => Some(a + b),
+                    '-' => Some(a - b),
+                    '*' => Some(a * b),
+                    '/' => Some(a / b),
+                    '^' => Some(a.powf(b)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Loading data tensors from CSV files.
+//!
+//! Comma-separated files are read with the `csv` crate; a file whose first
+//! data line has no comma is read as tab- or space-separated (runs of blanks
+//! count as one separator), as the diabetes files are.
+
+use std::path::Path;
+
+use crate::tensor::{Shape, Tensor};
+
+/// Which columns to keep.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Columns {
+    /// Every column (one column gives a vector).
+    All,
+    /// One column, as a vector.
+    One(usize),
+    /// The half-open range `a:b`, as a matrix.
+    Range(usize, usize),
+}
+
+/// What to read from a CSV file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvOptions {
+    /// Lines to skip at the top (headers).
+    pub skip: usize,
+    /// Columns to keep.
+    pub cols: Columns,
+    /// Rows to keep (after `skip`), as a half-open range.
+    pub rows: Option<(usize, usize)>,
+    /// Whether to centre each kept column and divide it by its standard
+    /// deviation (population form, as scikit-learn's `StandardScaler`; a
+    /// constant column is only centred).
+    pub standardize: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { skip: 0, cols: Columns::All, rows: None, standardize: false }
+    }
+}
+
+/// Which part of the `csv(...)` call an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Culprit {
+    /// The path.
+    Path,
+    /// The `cols` argument.
+    Cols,
+    /// The `rows` argument.
+    Rows,
+    /// The file's content.
+    Content,
+}
+
+/// A CSV loading failure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvError {
+    /// What it is about.
+    pub culprit: Culprit,
+    /// The message.
+    pub message: String,
+}
+
+fn err<T>(culprit: Culprit, message: String) -> Result<T, CsvError> {
+    Err(CsvError { culprit, message })
+}
+
+/// Reads the rows of numbers of a CSV (or blank-separated) file.
+fn read_rows(path: &Path, skip: usize) -> Result<Vec<Vec<f64>>, CsvError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).or_else(|e| err(Culprit::Path, format!("cannot read `{shown}`: {e}")))?;
+    let first = text.lines().skip(skip).find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut rows = Vec::new();
+    let mut push_row = |line_no: usize, fields: Vec<&str>| -> Result<(), CsvError> {
+        let row = fields
+            .iter()
+            .enumerate()
+            .map(|(j, cell)| {
+                cell.trim().parse::<f64>().or_else(|_| {
+                    let msg = format!("`{shown}` line {line_no}, column {}: `{}` is not a number", j + 1, cell.trim());
+                    err(Culprit::Content, msg)
+                })
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        if let Some(prev) = rows.first().map(Vec::len).filter(|&n: &usize| n != row.len()) {
+            let msg = format!("`{shown}` line {line_no} has {} columns, but the rows above have {prev}", row.len());
+            return err(Culprit::Content, msg);
+        }
+        rows.push(row);
+        Ok(())
+    };
+    if first.contains(',') {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        for (i, record) in reader.records().enumerate() {
+            let record = record.or_else(|e| err(Culprit::Content, format!("`{shown}`: {e}")))?;
+            let line_no = record.position().map_or(i + 1, |p| p.line() as usize);
+            if i < skip || record.iter().all(str::is_empty) {
+                continue;
+            }
+            push_row(line_no, record.iter().collect())?;
+        }
+    } else {
+        for (i, line) in text.lines().enumerate().skip(skip) {
+            if !line.trim().is_empty() {
+                push_row(i + 1, line.split_whitespace().collect())?;
+            }
+        }
+    }
+    if rows.is_empty() {
+        return err(Culprit::Content, format!("`{shown}` has no data rows after skipping {skip} lines"));
+    }
+    Ok(rows)
+}
+
+/// Loads a tensor from a CSV file.
+pub fn load_csv(path: &Path, opts: &CsvOptions) -> Result<Tensor, CsvError> {
+    let mut rows = read_rows(path, opts.skip)?;
+    let ncols = rows[0].len();
+    if let Some((a, b)) = opts.rows {
+        if a >= b || b > rows.len() {
+            let msg = format!("rows {a}:{b} are out of range: the file has {} data rows", rows.len());
+            return err(Culprit::Rows, msg);
+        }
+        rows = rows.drain(a..b).collect();
+    }
+    let (a, b) = match opts.cols {
+        Columns::All => (0, ncols),
+        Columns::One(j) => (j, j + 1),
+        Columns::Range(a, b) => (a, b),
+    };
+    if a >= b || b > ncols {
+        let what = match opts.cols {
+            Columns::One(j) => format!("column {j} is"),
+            _ => format!("columns {a}:{b} are"),
+        };
+        let msg = format!("{what} out of range: the file has {ncols} columns (numbered from 0)");
+        return err(Culprit::Cols, msg);
+    }
+    let width = b - a;
+    let mut data: Vec<f64> = rows.iter().flat_map(|r| r[a..b].iter().copied()).collect();
+    if opts.standardize {
+        standardize_columns(&mut data, width);
+    }
+    let vector = matches!(opts.cols, Columns::One(_)) || (opts.cols == Columns::All && width == 1);
+    let shape = if vector { Shape::Vector(rows.len()) } else { Shape::Matrix(rows.len(), width) };
+    Ok(Tensor::new(shape, data))
+}
+
+fn standardize_columns(data: &mut [f64], width: usize) {
+    let n = (data.len() / width) as f64;
+    for j in 0..width {
+        let col = || data.iter().skip(j).step_by(width);
+        let mean = col().sum::<f64>() / n;
+        let var = col().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
+        for v in data.iter_mut().skip(j).step_by(width) {
+            *v = (*v - mean) / sd;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("majorize-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn columns_rows_and_standardize() {
+        let p = write("a.csv", "h1,h2,h3\n1,2,3\n4,5,6\n7,8,9\n");
+        let opts = |cols, rows, standardize| CsvOptions { skip: 1, cols, rows, standardize };
+        let t = load_csv(&p, &opts(Columns::Range(0, 2), None, false)).unwrap();
+        assert_eq!(t.shape(), Shape::Matrix(3, 2));
+        assert_eq!(t.data(), &[1., 2., 4., 5., 7., 8.]);
+        let y = load_csv(&p, &opts(Columns::One(2), Some((1, 3)), false)).unwrap();
+        assert_eq!(y, Tensor::vector(vec![6., 9.]));
+        let s = load_csv(&p, &opts(Columns::One(0), None, true)).unwrap();
+        // (1, 4, 7): mean 4, population sd sqrt(6)
+        let sd = 6f64.sqrt();
+        assert_eq!(s.data(), &[-3. / sd, 0.0, 3. / sd]);
+        let e = load_csv(&p, &opts(Columns::Range(1, 4), None, false)).unwrap_err();
+        assert_eq!(e.culprit, Culprit::Cols);
+    }
+
+    #[test]
+    fn blank_separated_and_bad_cells() {
+        let p = write("b.txt", "1  2\n3 4\n");
+        assert_eq!(load_csv(&p, &CsvOptions::default()).unwrap().data(), &[1., 2., 3., 4.]);
+        let q = write("c.csv", "1,2\n3,x\n");
+        let e = load_csv(&q, &CsvOptions::default()).unwrap_err();
+        assert_eq!(e.culprit, Culprit::Content);
+        assert!(e.message.ends_with("line 2, column 2: `x` is not a number"), "{}", e.message);
+        let r = write("d.csv", "1,2\n3\n");
+        assert!(load_csv(&r, &CsvOptions::default()).unwrap_err().message.contains("has 1 columns"));
+        let missing = load_csv(Path::new("/nonexistent/x.csv"), &CsvOptions::default()).unwrap_err();
+        assert_eq!(missing.culprit, Culprit::Path);
+    }
+}

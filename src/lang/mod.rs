@@ -1,0 +1,68 @@
+//! The loss language.
+//!
+//! This layer owns the lexer, the parser (with `file:line:column` errors,
+//! [`LangError`]), CSV data loading and the lowering of a program to a
+//! [`Model`]. It uses the `tensor` and `expr` layers.
+//!
+//! A program names parameters, data and named subexpressions, then says what
+//! to minimize:
+//!
+//! ```text
+//! data X = csv("data/breast_cancer.csv", skip=1, cols=0:30, standardize)
+//! data y = csv("data/breast_cancer.csv", skip=1, cols=30)
+//! param w[30] = 0
+//! param b = 0
+//! let z = X @ w + b
+//! minimize mean(softplus(z) - y * z) + 1e-3 * sum(w^2)
+//! ```
+//!
+//! The inline form is one expression whose free identifiers become scalar
+//! parameters (initialized to 0):
+//!
+//! ```
+//! let model = majorize::lang::parse_inline("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+//! let names: Vec<_> = model.graph.params().iter().map(|p| p.name.as_str()).collect();
+//! assert_eq!(names, ["x", "y"]);
+//! let err = majorize::lang::parse_inline("sofplus(x)").unwrap_err();
+//! assert_eq!(err.to_string(), "<expr>:1:1: unknown function `sofplus`; did you mean `softplus`?");
+//! ```
+
+mod ast;
+mod data;
+mod error;
+mod init;
+mod lexer;
+mod lower;
+mod parser;
+
+use std::path::Path;
+
+pub use data::{Columns, CsvOptions, load_csv};
+pub use error::{LangError, LangErrorKind, Location, Span};
+
+use crate::expr::Model;
+
+/// The file name errors in inline expressions report.
+pub const INLINE_NAME: &str = "<expr>";
+
+/// Parses an inline expression: its free identifiers become scalar
+/// parameters, initialized to 0, in order of first appearance.
+///
+/// # Errors
+/// A [`LangError`] located in the expression.
+pub fn parse_inline(text: &str) -> Result<Model, LangError> {
+    let lower = lower::Lower::new(INLINE_NAME, text, Path::new("."), true);
+    let node = parser::parse_inline(text).map_err(|(span, kind)| lower.error(span, kind))?;
+    lower.inline_model(&node)
+}
+
+/// Parses a program read from `file` (used in messages); data paths are
+/// relative to `base_dir`.
+///
+/// # Errors
+/// A [`LangError`] located in the program.
+pub fn parse_program(file: &str, text: &str, base_dir: &Path) -> Result<Model, LangError> {
+    let lower = lower::Lower::new(file, text, base_dir, false);
+    let stmts = parser::parse_program(text).map_err(|(span, kind)| lower.error(span, kind))?;
+    lower.program(&stmts)
+}

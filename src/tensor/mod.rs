@@ -1,0 +1,23 @@
+//! Dense f64 tensors of rank 0 to 2.
+//!
+//! This layer owns shapes and broadcasting ([`Shape`]), dense row-major
+//! tensors ([`Tensor`]) with elementwise operations, reductions over all
+//! elements or one axis, a stable log-sum-exp, and matrix products through
+//! faer. It uses no other layer of the crate.
+//!
+//! ```
+//! use majorize::{Shape, Tensor};
+//! let x = Tensor::new(Shape::Matrix(2, 2), vec![1.0, 2.0, 3.0, 4.0]);
+//! let w = Tensor::vector(vec![1.0, -1.0]);
+//! assert_eq!(x.matmul(&w).data(), &[-1.0, -1.0]);
+//! assert_eq!(x.sum_axis(Some(0)).data(), &[4.0, 6.0]);
+//! ```
+
+mod dense;
+mod matmul;
+mod reduce;
+mod shape;
+
+pub use dense::Tensor;
+pub use reduce::keepdims;
+pub use shape::Shape;

@@ -1,0 +1,166 @@
+//! The command-line contract: outputs, help, and located errors with exit
+//! status 2.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn majorize(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_majorize")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch directory for this test binary, with the given files.
+fn scratch(files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("majorize-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn eval_rosenbrock_json() {
+    let o = majorize(&["eval", "(1-x)^2 + 100*(y-x^2)^2", "--init", "x=-1.2,y=1", "--grad", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let close = |a: &serde_json::Value, b: f64| (a.as_f64().unwrap() - b).abs() < 1e-9;
+    assert!(close(&v["loss"], 24.2), "{v}");
+    assert!(close(&v["grad"]["x"], -215.6), "{v}");
+    assert!(close(&v["grad"]["y"], -88.0), "{v}");
+}
+
+#[test]
+fn eval_file_with_vector_init_and_nested_gradients() {
+    let dir = scratch(&[("vec.loss", "param w[3] = 0\nparam M[2, 3] = 1\nminimize sum(w^2) + sum(M @ w)\n")]);
+    let file = dir.join("vec.loss");
+    let o = majorize(&["eval", file.to_str().unwrap(), "--init", "w=[1,-2,3]", "--grad", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // sum(w^2) = 14; M @ w = [2, 2] with M all ones; total 18.
+    assert_eq!(v["loss"].as_f64(), Some(18.0));
+    // d/dw = 2w + M^T 1 = [2+2, -4+2, 6+2]; d/dM = 1 w^T, rows of w.
+    assert_eq!(v["grad"]["w"], serde_json::json!([4.0, -2.0, 8.0]));
+    assert_eq!(v["grad"]["M"], serde_json::json!([[1.0, -2.0, 3.0], [1.0, -2.0, 3.0]]));
+}
+
+#[test]
+fn help_on_the_binary_and_each_subcommand() {
+    let o = majorize(&["--help"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("eval"));
+    let o = majorize(&["eval", "--help"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("--grad") && stdout(&o).contains("--init"));
+}
+
+/// Each bad input: exit status 2, a `file:line:column: message` first line,
+/// then the offending line and a caret.
+#[test]
+fn located_errors_exit_2() {
+    let dir = scratch(&[("three.csv", "1,2,3\n4,5,6\n"), ("bad.csv", "1,2,3\n4,five,6\n")]);
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "unknown_function.loss",
+            "param x = 1\nminimize sofplus(x)\n",
+            "unknown_function.loss:2:10: unknown function `sofplus`; did you mean `softplus`?",
+        ),
+        (
+            "unknown_name.loss",
+            "param w = 1\nminimize w2^2\n",
+            "unknown_name.loss:2:10: unknown name `w2`; did you mean `w`?",
+        ),
+        (
+            "matmul_shapes.loss",
+            "param A[2, 3] = 0\nparam v[2] = 0\nminimize sum(A @ v)\n",
+            "matmul_shapes.loss:3:16: shape mismatch in `@`: [2, 3] and [2]",
+        ),
+        (
+            "add_shapes.loss",
+            "param a[2] = 0\nparam b[3] = 0\nminimize sum(a + b)\n",
+            "add_shapes.loss:3:16: shape mismatch in `+`: [2] and [3]",
+        ),
+        ("paren.loss", "param x = 1\nminimize (x + 1\n", "paren.loss:2:10: this `(` is never closed"),
+        ("extra_paren.loss", "param x = 1\nminimize x + 1)\n", "extra_paren.loss:2:15: unmatched `)`"),
+        (
+            "not_scalar.loss",
+            "param w[3] = 0\nminimize w^2\n",
+            "not_scalar.loss:2:10: `minimize` needs a scalar, but this has shape [3]",
+        ),
+        (
+            "missing_csv.loss",
+            "data X = csv(\"nope.csv\")\nparam w = 0\nminimize w\n",
+            "missing_csv.loss:1:14: cannot read",
+        ),
+        ("bad_cell.loss", "data X = csv(\"bad.csv\")\nparam w = 0\nminimize w\n", "bad_cell.loss:1:10: `"),
+        (
+            "cols.loss",
+            "data X = csv(\"three.csv\", cols=0:5)\nparam w = 0\nminimize w\n",
+            "cols.loss:1:32: columns 0:5 are out of range: the file has 3 columns",
+        ),
+        ("duplicate.loss", "param w = 0\nparam w = 1\nminimize w\n", "duplicate.loss:2:7: `w` is already defined"),
+        ("no_minimize.loss", "param w = 0\n", "no_minimize.loss:2:1: no `minimize` statement"),
+        (
+            "list_shape.loss",
+            "param w[3] = [1, 2]\nminimize sum(w)\n",
+            "list_shape.loss:1:14: this list has shape [2], but the parameter has shape [3]",
+        ),
+        (
+            "axis.loss",
+            "param w[3] = 0\nminimize sum(w, 1)\n",
+            "axis.loss:2:10: axis 1 is out of range for `sum` of a [3] operand",
+        ),
+        (
+            "exponent.loss",
+            "param w = 0\nminimize w^w\n",
+            "exponent.loss:2:12: the exponent of `^` must be a constant number",
+        ),
+    ];
+    for (name, text, want) in cases {
+        std::fs::write(dir.join(name), text).unwrap();
+        let path = dir.join(name);
+        let o = majorize(&["eval", path.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        let first = err.lines().next().unwrap_or("");
+        let located = first.trim_start_matches("error: ");
+        let prefix = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);
+        let tail = located.strip_prefix(&prefix).unwrap_or(located);
+        assert!(tail.starts_with(want), "{name}: got `{first}`, want `{want}`");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 3, "{name}: message, source line and caret:\n{err}");
+        assert!(lines[2].trim_start().starts_with('^'), "{name}: caret line `{}`", lines[2]);
+    }
+    // The bad-cell message names the CSV place too.
+    let o = majorize(&["eval", dir.join("bad_cell.loss").to_str().unwrap()]);
+    assert!(stderr(&o).contains("line 2, column 2: `five` is not a number"), "{}", stderr(&o));
+}
+
+#[test]
+fn inline_errors_and_bad_flags_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["eval", "sofplus(x)"], "error: <expr>:1:1: unknown function `sofplus`"),
+        (&["eval", "(1 + x"], "error: <expr>:1:1: this `(` is never closed"),
+        (&["eval", "x $ y"], "error: <expr>:1:3: unexpected character `$`"),
+        (&["eval", "x^2", "--init", "z=1"], "error: --init: no parameter named `z` (parameters: x)"),
+        (&["eval", "x^2", "--init", "x=abc"], "error: --init x=abc: expected a number"),
+        (&["eval", "x^2", "--init", "x=[1,2]"], "error: value for `x` has shape [2]"),
+        (&["eval", "missing.loss"], "error: cannot read `missing.loss`"),
+    ];
+    for (args, want) in cases {
+        let o = majorize(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(want), "{args:?}: got `{}`", stderr(&o));
+    }
+    let o = majorize(&["eval"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = majorize(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,141 @@
+//! Shared test helpers: random expression programs over every primitive,
+//! and finite differences.
+#![allow(dead_code)]
+
+use majorize::{Evaluator, Func, Graph, Model, NodeId, Shape, Tensor};
+use proptest::prelude::*;
+
+/// One random instruction: an operation code and operand picks.
+#[derive(Clone, Debug)]
+pub struct Instr {
+    pub code: u8,
+    pub a: usize,
+    pub b: usize,
+    pub c: f64,
+}
+
+pub fn instr() -> impl Strategy<Value = Instr> {
+    (0u8..40, 0usize..1000, 0usize..1000, -2.0f64..2.0).prop_map(|(code, a, b, c)| Instr { code, a, b, c })
+}
+
+/// `x^2 + c` with c in [0.25, 2.25): a positive argument for domain-limited primitives.
+fn positive(g: &mut Graph, x: NodeId, c: f64) -> NodeId {
+    let sq = g.powi(x, 2);
+    let k = g.constant(0.25 + c.abs());
+    g.add(sq, k).unwrap()
+}
+
+/// Applies one instruction to the pool of nodes, if its shapes fit.
+/// `scalar_only` keeps every node a scalar (no reductions or products).
+pub fn apply(g: &mut Graph, pool: &mut Vec<NodeId>, ins: &Instr, scalar_only: bool) {
+    let a = pool[ins.a % pool.len()];
+    let b = pool[ins.b % pool.len()];
+    let f = Func::ALL[(ins.a / 7) % Func::ALL.len()];
+    let node = match ins.code {
+        0..=9 => match f {
+            Func::Log | Func::Sqrt | Func::Rsqrt | Func::Log1p => {
+                let p = positive(g, a, ins.c);
+                Some(g.func(f, p))
+            }
+            Func::Exp | Func::Expm1 => {
+                let t = g.func(Func::Tanh, a);
+                Some(g.func(f, t))
+            }
+            _ => Some(g.func(f, a)),
+        },
+        10..=13 => g.add(a, b).ok(),
+        14..=16 => g.sub(a, b).ok(),
+        17..=21 => g.mul(a, b).ok(),
+        22..=23 => {
+            let d = positive(g, b, ins.c);
+            g.div(a, d).ok()
+        }
+        24..=25 => Some(g.powi(a, 2 + (ins.b % 3) as i32)),
+        26 => {
+            let p = positive(g, a, ins.c);
+            Some(g.powf(p, ins.c * 1.3 + 0.1))
+        }
+        27 => {
+            let p = positive(g, a, ins.c);
+            Some(g.powi(p, -1 - (ins.b % 2) as i32))
+        }
+        28 => Some(g.neg(a)),
+        29 => {
+            let k = g.constant(ins.c);
+            g.mul(a, k).ok()
+        }
+        30..=31 if !scalar_only => g.matmul(a, b).ok(),
+        32..=33 if !scalar_only => g.sum(a, (ins.b % 3).checked_sub(1)).ok(),
+        34 if !scalar_only => g.mean(a, (ins.b % 3).checked_sub(1)).ok(),
+        35..=36 if !scalar_only => g.logsumexp(a, (ins.b % 3).checked_sub(1)).ok(),
+        _ => {
+            let k = g.constant(ins.c);
+            g.add(a, k).ok()
+        }
+    };
+    if let Some(n) = node {
+        pool.push(n);
+    }
+}
+
+/// A model from a random program. Leaves: a scalar `a`, a vector `v[3]`, a
+/// matrix `M[2, 3]` and data `D[3, 2]` (all scalar leaves `x`, `y` when
+/// `scalar_only`). The objective is the sum of the last varying node.
+pub fn random_model(prog: &[Instr], scalar_only: bool) -> Model {
+    let mut g = Graph::new();
+    let mut pool = Vec::new();
+    let mut init = Vec::new();
+    let leaves: Vec<(&str, Shape)> = if scalar_only {
+        vec![("x", Shape::Scalar), ("y", Shape::Scalar)]
+    } else {
+        vec![("a", Shape::Scalar), ("v", Shape::Vector(3)), ("M", Shape::Matrix(2, 3))]
+    };
+    for (name, shape) in leaves {
+        pool.push(g.param(name, shape).unwrap());
+        init.push(Tensor::zeros(shape));
+    }
+    if !scalar_only {
+        let d = Tensor::new(Shape::Matrix(3, 2), vec![0.5, -1.0, 1.5, 0.25, -0.75, 2.0]);
+        pool.push(g.data("D", d).unwrap());
+    }
+    for ins in prog {
+        apply(&mut g, &mut pool, ins, scalar_only);
+    }
+    let last = *pool.iter().rev().find(|&&n| g.node(n).varying).unwrap();
+    let loss = g.sum(last, None).unwrap();
+    Model::new(g, loss, init).unwrap()
+}
+
+/// Parameter values from a flat list of numbers (cycled).
+pub fn params_from(model: &Model, values: &[f64]) -> Vec<Tensor> {
+    let mut k = 0;
+    model
+        .graph
+        .params()
+        .iter()
+        .map(|p| {
+            let data = (0..p.shape.len())
+                .map(|_| {
+                    k += 1;
+                    values[(k - 1) % values.len()]
+                })
+                .collect();
+            Tensor::new(p.shape, data)
+        })
+        .collect()
+}
+
+/// Central difference of the loss along `dir` (one tensor per parameter).
+pub fn central_difference(ev: &mut Evaluator, x: &[Tensor], dir: &[Tensor], h: f64) -> f64 {
+    let shift = |s: f64| -> Vec<Tensor> { x.iter().zip(dir).map(|(x, d)| x.zip_with(d, |a, b| a + s * b)).collect() };
+    let fp = ev.forward(&shift(h)).item();
+    let fm = ev.forward(&shift(-h)).item();
+    (fp - fm) / (2.0 * h)
+}
+
+/// Loads an example `.loss` file from `examples/`.
+pub fn example(name: &str) -> Model {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    majorize::lang::parse_program(name, &text, &dir).unwrap_or_else(|e| panic!("{}", e.render()))
+}
