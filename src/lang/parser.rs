@@ -111,16 +111,9 @@ impl Parser {
             "param" => {
                 let (name, name_span) = self.ident("a parameter name")?;
                 let mut dims = Vec::new();
-                if self.eat('[') {
-                    self.depth += 1;
-                    loop {
-                        dims.push(self.expr()?);
-                        if !self.eat(',') {
-                            break;
-                        }
-                    }
-                    self.depth -= 1;
-                    self.expect(']', "after the parameter's shape")?;
+                if self.peek().tok == Tok::Punct('[') {
+                    let open = self.next().span;
+                    dims = self.delimited(open, ']', Self::expr)?.0;
                 }
                 self.expect('=', "before the parameter's initial value")?;
                 Ok(Stmt::Param { name, name_span, dims, init: self.expr()? })
@@ -206,18 +199,7 @@ impl Parser {
                     return Ok(node(Ast::Name(name.clone())));
                 }
                 let open = self.next().span;
-                self.depth += 1;
-                let mut args = Vec::new();
-                if self.peek().tok != Tok::Punct(')') {
-                    loop {
-                        args.push(self.arg()?);
-                        if !self.eat(',') {
-                            break;
-                        }
-                    }
-                }
-                self.depth -= 1;
-                let close = self.close(')', open)?;
+                let (args, close) = self.delimited(open, ')', Self::arg)?;
                 Ok(Node { ast: Ast::Call { name: name.clone(), name_span: t.span, args }, span: t.span.to(close) })
             }
             Tok::Punct('(') => {
@@ -228,23 +210,30 @@ impl Parser {
                 Ok(Node { ast: inner.ast, span: t.span.to(close) })
             }
             Tok::Punct('[') => {
-                self.depth += 1;
-                let mut items = Vec::new();
-                if self.peek().tok != Tok::Punct(']') {
-                    loop {
-                        items.push(self.expr()?);
-                        if !self.eat(',') {
-                            break;
-                        }
-                    }
-                }
-                self.depth -= 1;
-                let close = self.close(']', t.span)?;
+                let (items, close) = self.delimited(t.span, ']', Self::expr)?;
                 Ok(Node { ast: Ast::List(items), span: t.span.to(close) })
             }
             Tok::Punct(')') => syntax(t.span, "unmatched `)`"),
             other => syntax(t.span, format!("expected an expression, found {}", other.describe())),
         }
+    }
+
+    /// A comma-separated list of `item`s up to the bracket `close` that
+    /// matches the one at `open` (already consumed); returns the items and
+    /// the closing bracket's span.
+    fn delimited<T>(&mut self, open: Span, close: char, item: fn(&mut Self) -> PResult<T>) -> PResult<(Vec<T>, Span)> {
+        self.depth += 1;
+        let mut items = Vec::new();
+        if self.peek().tok != Tok::Punct(close) {
+            loop {
+                items.push(item(self)?);
+                if !self.eat(',') {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok((items, self.close(close, open)?))
     }
 
     /// Expects the bracket `c` that closes the one at `open`.
