@@ -2,6 +2,7 @@
 
 use crate::expr::ExprError;
 use crate::lang::LangError;
+use crate::optim::OptimError;
 
 /// Any error of the crate. The binary prints it on stderr and exits with
 /// status 2.
@@ -15,6 +16,9 @@ pub enum Error {
     /// A graph error (shapes, names).
     #[error(transparent)]
     Expr(#[from] ExprError),
+    /// An optimizer error (configuration, or a run that became non-finite).
+    #[error(transparent)]
+    Optim(#[from] OptimError),
     /// A file that cannot be read or written.
     #[error("cannot {action} `{path}`: {message}")]
     Io {

@@ -19,7 +19,7 @@
 //! ```
 //!
 //! Layers, each using only those before it: `tensor`, `expr`, [`lang`],
-//! `eval`. See `docs/` for the language and the command line.
+//! `eval`, [`optim`]. See `docs/` for the language and the command line.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -28,9 +28,11 @@ mod error;
 pub mod eval;
 mod expr;
 pub mod lang;
+pub mod optim;
 mod tensor;
 
 pub use error::Error;
 pub use eval::{Evaluator, eval_scalar};
 pub use expr::{Axis, Builder, DataInfo, Expr, ExprError, F64Key, Func, Graph, Model, Node, NodeId, Op, ParamInfo};
+pub use optim::{OptimError, Optimizer, Problem};
 pub use tensor::{Shape, Tensor};

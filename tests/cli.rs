@@ -164,3 +164,100 @@ fn inline_errors_and_bad_flags_exit_2() {
     let o = majorize(&["frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn examples() -> Vec<PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "loss"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every optimizer `majorize optimizers` lists runs on every example through
+/// the command line, and `--steps N` takes exactly N steps.
+#[test]
+fn every_optimizer_runs_on_every_example() {
+    let listing = stdout(&majorize(&["optimizers"]));
+    let names: Vec<&str> =
+        listing.lines().filter(|l| !l.starts_with(' ')).filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(names.len() >= 15, "{names:?}");
+    for example in examples() {
+        for name in &names {
+            let o = majorize(&["minimize", example.to_str().unwrap(), "--optimizer", name, "--steps", "3", "--json"]);
+            assert!(o.status.success(), "{name} on {}: {}", example.display(), stderr(&o));
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+            assert_eq!(v["steps"], 3, "{name}");
+            assert_eq!(v["trace"].as_array().unwrap().len(), 4, "{name}: steps 0..=3");
+            assert_eq!(v["optimizer"], *name);
+            assert!(v["loss"].as_f64().unwrap().is_finite(), "{name} on {}", example.display());
+        }
+    }
+}
+
+#[test]
+fn minimize_json_trace_and_csv() {
+    let dir = scratch(&[]);
+    let trace = dir.join("trace.csv");
+    let o = majorize(&[
+        "minimize",
+        "(x - 3)^2",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.25",
+        "--steps",
+        "2",
+        "--json",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // x: 0 -> 1.5 -> 2.25 (each step halves the distance to 3)
+    assert_eq!(v["params"]["x"].as_f64(), Some(2.25));
+    assert_eq!(v["loss"].as_f64(), Some(0.5625));
+    let losses: Vec<f64> = v["trace"].as_array().unwrap().iter().map(|p| p["loss"].as_f64().unwrap()).collect();
+    assert_eq!(losses, vec![9.0, 2.25, 0.5625]);
+    let csv = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(csv.lines().next().unwrap(), "step,loss,step_size,trust_radius,grad_norm,seconds");
+    assert_eq!(csv.lines().count(), 4);
+}
+
+#[test]
+fn minimize_errors_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["minimize", "x^2", "--optimizer", "adma"], "error: unknown optimizer `adma`; did you mean `adam`?"),
+        (
+            &["minimize", "x^2", "--optimizer", "adam", "--opt", "beta1=2"],
+            "error: adam: `beta1` = 2 is invalid: it must be in [0, 1)",
+        ),
+        (&["minimize", "x^2", "--optimizer", "adam", "--opt", "bta1=0.5"], "error: adam has no option `bta1`"),
+        (
+            &["minimize", "x^2", "--optimizer", "adam", "--opt", "amsgrad=maybe"],
+            "error: adam: `amsgrad=maybe` is not a boolean",
+        ),
+        (
+            &["minimize", "x^2", "--optimizer", "sgd", "--opt", "nesterov=true"],
+            "error: sgd: `nesterov` = true is invalid",
+        ),
+        (
+            &["minimize", "x^2", "--optimizer", "sgd", "--lr", "0.1", "--opt", "lr=0.2"],
+            "error: give the learning rate once",
+        ),
+        (
+            &["minimize", "x^2", "--optimizer", "roaree", "--opt", "surrogate=relu"],
+            "error: roaree: `surrogate=relu` is not a choice among tanh",
+        ),
+        (&["minimize", "x^2", "--optimizer", "sgd", "--tol", "-1"], "error: --tol must be >= 0"),
+        (&["minimize", "x^2", "--optimizer", "sgd", "--lr", "-1"], "error: sgd: `lr` = -1 is invalid: it must be >= 0"),
+        (&["minimize", "exp(x^2)", "--init", "x=1", "--optimizer", "sgd", "--lr", "10"], "error: step "),
+    ];
+    for (args, want) in cases {
+        let o = majorize(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(want), "{args:?}: got `{}`", stderr(&o));
+    }
+}

@@ -2,6 +2,8 @@
 //! this layer prints, and it turns every error into exit status 2.
 
 mod eval_cmd;
+mod minimize_cmd;
+mod optimizers_cmd;
 mod output;
 mod source;
 
@@ -21,6 +23,10 @@ struct Cli {
 enum Command {
     /// Evaluate a loss (and its gradient) at the initial parameters.
     Eval(eval_cmd::EvalArgs),
+    /// Minimize a loss with an optimizer.
+    Minimize(minimize_cmd::MinimizeArgs),
+    /// List every optimizer with its hyperparameters and defaults.
+    Optimizers(optimizers_cmd::OptimizersArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -28,5 +34,7 @@ pub fn run() -> Result<(), Error> {
     let cli = Cli::parse();
     match cli.command {
         Command::Eval(args) => eval_cmd::run(&args),
+        Command::Minimize(args) => minimize_cmd::run(&args),
+        Command::Optimizers(args) => optimizers_cmd::run(&args),
     }
 }

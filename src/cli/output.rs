@@ -1,6 +1,7 @@
 //! Shared output helpers: tensors as JSON, parameters by name.
 
-use majorize::{Graph, Shape, Tensor};
+use majorize::optim::RunResult;
+use majorize::{Error, Graph, Shape, Tensor};
 use serde_json::{Map, Value, json};
 
 /// A number for JSON; non-finite values become `null`.
@@ -35,4 +36,26 @@ pub fn tensor_text(t: &Tensor) -> String {
             format!("{s} [{}{more}]", shown.join(", "))
         }
     }
+}
+
+/// Writes the trace of a run as CSV: step, loss, step size, trust radius,
+/// gradient norm (at the step's start), seconds.
+pub fn write_trace(path: &str, result: &RunResult) -> Result<(), Error> {
+    let io = |e: &dyn std::fmt::Display| Error::Io { action: "write", path: path.to_string(), message: e.to_string() };
+    let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
+    w.write_record(["step", "loss", "step_size", "trust_radius", "grad_norm", "seconds"]).map_err(|e| io(&e))?;
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for p in &result.trace {
+        let r = p.record.as_ref();
+        let row = [
+            p.step.to_string(),
+            p.loss.to_string(),
+            opt(r.and_then(|r| r.step_size)),
+            opt(r.and_then(|r| r.trust_radius)),
+            opt(r.map(|r| r.grad_norm)),
+            p.seconds.to_string(),
+        ];
+        w.write_record(&row).map_err(|e| io(&e))?;
+    }
+    w.flush().map_err(|e| io(&e))
 }

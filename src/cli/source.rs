@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use majorize::optim::split_pairs;
 use majorize::{Error, Model, Shape, Tensor, lang};
 
 /// Loads `FILE.loss` or an inline expression. An argument that names an
@@ -19,24 +20,6 @@ pub fn load_model(arg: &str) -> Result<Model, Error> {
     } else {
         Ok(lang::parse_inline(arg)?)
     }
-}
-
-/// Splits `a=1,w=[1,2],b=3` at the commas outside brackets.
-fn split_top_level(s: &str) -> Vec<&str> {
-    let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
-    for (i, c) in s.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
 }
 
 /// Parses one `--init` value: a number or a (nested) bracketed list.
@@ -66,7 +49,7 @@ fn parse_value(name: &str, text: &str) -> Result<Tensor, Error> {
 /// every element of a tensor parameter.
 pub fn apply_init(model: &mut Model, init: Option<&str>) -> Result<(), Error> {
     let Some(init) = init else { return Ok(()) };
-    for item in split_top_level(init).into_iter().filter(|s| !s.trim().is_empty()) {
+    for item in split_pairs(init) {
         let (name, value) =
             item.split_once('=').ok_or_else(|| Error::Usage(format!("--init expects NAME=VALUE, got `{item}`")))?;
         let name = name.trim();
@@ -93,7 +76,6 @@ mod tests {
 
     #[test]
     fn init_values() {
-        assert_eq!(split_top_level("a=1,w=[1,2],b=3"), vec!["a=1", "w=[1,2]", "b=3"]);
         assert_eq!(parse_value("x", "-1.5").unwrap(), Tensor::scalar(-1.5));
         assert_eq!(parse_value("w", "[1,-2,3]").unwrap(), Tensor::vector(vec![1., -2., 3.]));
         assert_eq!(parse_value("W", "[[1,2],[3,4]]").unwrap().shape(), Shape::Matrix(2, 2));

@@ -21,6 +21,17 @@ pub fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
+/// The sign of `x`, with `sign(0) = 0` (Rust's `signum` gives 1 at 0).
+pub fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
 /// The value of `f` at `x`.
 pub fn value(f: Func, x: f64) -> f64 {
     match f {
@@ -58,15 +69,7 @@ pub fn derivative(f: Func, x: f64, y: f64) -> f64 {
         Func::Sqrt => 0.5 / y,
         Func::Cbrt => 1.0 / (3.0 * y * y),
         Func::Rsqrt => -0.5 * y / x,
-        Func::Abs => {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        }
+        Func::Abs => sign(x),
         Func::Sigmoid => y * (1.0 - y),
         Func::Softplus => sigmoid(x),
         Func::Tanh => 1.0 - y * y,

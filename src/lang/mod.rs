@@ -38,7 +38,7 @@ mod parser;
 use std::path::Path;
 
 pub use data::{Columns, CsvOptions, load_csv};
-pub use error::{LangError, LangErrorKind, Location, Span};
+pub use error::{LangError, LangErrorKind, Location, Span, suggest};
 
 use crate::expr::Model;
 

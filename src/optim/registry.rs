@@ -1,0 +1,163 @@
+//! Every optimizer by name: how to build it from `--lr` and `--opt`
+//! key=value pairs, and what `majorize optimizers` lists.
+
+use super::contrib::{DAdaptAdam, Dog, Prodigy, ScheduleFree, SfAdamW, SfSgd};
+use super::options::{Key, Options, split_pairs};
+use super::transform::{Describe, DynTransform, Transform};
+use super::{
+    AdaGrad, Adam, AdamW, GreedyAdam, GreedySgdm, Lion, Normalized, OptimError, Optimizer, RmsProp, Roaree, Sgd,
+    Stateful,
+};
+
+/// Builds an optimizer's update rule as a direction, from its options.
+type DirectionFn = fn(&Options) -> Result<Box<dyn DynTransform>, OptimError>;
+
+/// A named optimizer.
+pub struct Entry {
+    /// The name.
+    pub name: &'static str,
+    /// One line on what it is.
+    pub summary: &'static str,
+    /// Its hyperparameters, with defaults.
+    pub keys: &'static [Key],
+    build: fn(&Options) -> Result<Box<dyn Optimizer>, OptimError>,
+    direction: Option<DirectionFn>,
+}
+
+impl Entry {
+    /// Whether the optimizer can serve as a direction for a step-size stage.
+    pub fn has_direction(&self) -> bool {
+        self.direction.is_some()
+    }
+}
+
+fn stateful<T: Transform + Describe + 'static>(t: T) -> Box<dyn Optimizer> {
+    Box::new(Stateful::new(t))
+}
+
+macro_rules! transform_entry {
+    ($ty:ident, $keys:expr, $summary:literal) => {
+        Entry {
+            name: $ty::NAME,
+            summary: $summary,
+            keys: $keys,
+            build: |o| Ok(stateful($ty::from_options(o)?)),
+            direction: Some(|o| Ok(Box::new($ty::from_options(o)?))),
+        }
+    };
+}
+
+/// Every baseline optimizer, in the order `majorize optimizers` lists them.
+pub fn baselines() -> Vec<Entry> {
+    vec![
+        transform_entry!(
+            Sgd,
+            super::sgd::KEYS,
+            "SGD with momentum, dampening, Nesterov, coupled weight decay (PyTorch)"
+        ),
+        transform_entry!(Adam, super::adam::KEYS, "Adam with coupled L2 weight decay and AMSGrad (PyTorch)"),
+        transform_entry!(AdamW, super::adam::KEYS_W, "Adam with decoupled weight decay (PyTorch)"),
+        transform_entry!(
+            RmsProp,
+            super::rmsprop::KEYS,
+            "RMSProp, centered and momentum variants (PyTorch; eps_in_sqrt for optax)"
+        ),
+        transform_entry!(AdaGrad, super::adagrad::KEYS, "AdaGrad with lr decay (PyTorch; eps_in_sqrt for optax)"),
+        transform_entry!(Lion, super::lion::KEYS, "Lion: sign of interpolated momentum, decoupled weight decay"),
+        transform_entry!(Roaree, super::lion::KEYS_ROAREE, "Roaree: Lion with a smooth surrogate of the sign"),
+        transform_entry!(Normalized, super::normalized::KEYS, "normalized gradient descent: lr = r / RMS(||g||)"),
+        transform_entry!(
+            GreedySgdm,
+            super::greedy::KEYS_SGDM,
+            "SGD with momentum chosen each step by greedy alignment"
+        ),
+        transform_entry!(GreedyAdam, super::greedy::KEYS_ADAM, "Adam with beta1 chosen each step by greedy alignment"),
+        transform_entry!(
+            Dog,
+            super::contrib::dog::KEYS,
+            "DoG: distance over gradients, parameter-free (optax contrib)"
+        ),
+        transform_entry!(
+            Prodigy,
+            super::contrib::prodigy::KEYS,
+            "Prodigy: Adam with an adaptive distance estimate (prodigyopt)"
+        ),
+        transform_entry!(DAdaptAdam, super::contrib::dadapt::KEYS, "D-Adaptation for Adam (dadaptation)"),
+        Entry {
+            name: SfSgd::NAME,
+            summary: "Schedule-Free SGD (schedulefree reference)",
+            keys: super::contrib::schedule_free::KEYS_SGD,
+            build: |o| Ok(Box::new(ScheduleFree::new(SfSgd::from_options(o)?)?)),
+            direction: None,
+        },
+        Entry {
+            name: SfAdamW::NAME,
+            summary: "Schedule-Free AdamW (schedulefree reference)",
+            keys: super::contrib::schedule_free::KEYS_ADAMW,
+            build: |o| Ok(Box::new(ScheduleFree::new(SfAdamW::from_options(o)?)?)),
+            direction: None,
+        },
+    ]
+}
+
+/// The entry called `name`.
+///
+/// # Errors
+/// [`OptimError::UnknownOptimizer`], with a suggestion when one is close.
+pub fn find(entries: Vec<Entry>, name: &str) -> Result<Entry, OptimError> {
+    let names: Vec<&'static str> = entries.iter().map(|e| e.name).collect();
+    entries.into_iter().find(|e| e.name == name).ok_or_else(|| {
+        let hint = crate::lang::suggest(name, names.iter().copied());
+        OptimError::UnknownOptimizer { name: name.to_string(), hint }
+    })
+}
+
+/// The options of `entry` from `--lr` and the `--opt` text (`k=v,k=[a,b]`).
+///
+/// # Errors
+/// An unknown key, a bad value, a malformed pair, or `--lr` for an
+/// optimizer without a learning rate (or given twice).
+pub fn options(entry: &Entry, lr: Option<f64>, opt: Option<&str>) -> Result<Options, OptimError> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for item in opt.map(split_pairs).unwrap_or_default() {
+        let (k, v) = item
+            .split_once('=')
+            .ok_or_else(|| OptimError::NotApplicable(format!("--opt expects key=value pairs, got `{item}`")))?;
+        pairs.push((k.trim(), v.trim()));
+    }
+    let mut o = Options::parse(entry.name, entry.keys, &pairs)?;
+    if let Some(lr) = lr {
+        if !entry.keys.iter().any(|k| k.name == "lr") {
+            return Err(OptimError::NotApplicable(format!(
+                "--lr does not apply to {}, which has no learning rate",
+                entry.name
+            )));
+        }
+        if pairs.iter().any(|(k, _)| *k == "lr") {
+            return Err(OptimError::NotApplicable("give the learning rate once: --lr or --opt lr=".into()));
+        }
+        o.set_text(entry.keys, "lr", &lr.to_string())?;
+    }
+    Ok(o)
+}
+
+impl Entry {
+    /// The optimizer with these options.
+    ///
+    /// # Errors
+    /// [`OptimError::Invalid`] for values out of range.
+    pub fn build(&self, o: &Options) -> Result<Box<dyn Optimizer>, OptimError> {
+        (self.build)(o)
+    }
+
+    /// The optimizer's update rule as a direction, for a step-size stage.
+    ///
+    /// # Errors
+    /// If the optimizer cannot provide one, or for invalid options.
+    pub fn direction(&self, o: &Options) -> Result<Box<dyn DynTransform>, OptimError> {
+        match self.direction {
+            Some(f) => f(o),
+            None => Err(OptimError::NotApplicable(format!("{} cannot serve as a direction", self.name))),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The stepping loop: steps until a stopping rule fires, and keeps the
+//! trace.
+
+use std::time::Instant;
+
+use super::{OptimError, Optimizer, Problem, StepRecord};
+use crate::tensor::Tensor;
+
+/// When to stop.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunOptions {
+    /// At most this many steps.
+    pub max_steps: usize,
+    /// Stop once the gradient norm is at most this (0: never; the check
+    /// uses the gradient at the start of each step).
+    pub grad_tol: f64,
+    /// Stop once a step decreases the loss by at most this fraction of its
+    /// magnitude (0: never).
+    pub rel_tol: f64,
+    /// Stop after this many seconds (infinite: never).
+    pub max_seconds: f64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { max_steps: 1000, grad_tol: 0.0, rel_tol: 0.0, max_seconds: f64::INFINITY }
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StopReason {
+    /// The step budget was used.
+    MaxSteps,
+    /// The gradient norm fell to the tolerance.
+    GradientNorm,
+    /// A step decreased the loss by less than the relative tolerance.
+    RelativeDecrease,
+    /// The time budget was used.
+    Time,
+    /// The loss, gradient or update became non-finite; the parameters are
+    /// those of the last good step.
+    NonFinite(OptimError),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::MaxSteps => write!(f, "max_steps"),
+            StopReason::GradientNorm => write!(f, "gradient_norm"),
+            StopReason::RelativeDecrease => write!(f, "relative_decrease"),
+            StopReason::Time => write!(f, "time"),
+            StopReason::NonFinite(_) => write!(f, "non_finite"),
+        }
+    }
+}
+
+/// One point of the trace: the state after `step` steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracePoint {
+    /// Steps taken (0 is the starting point).
+    pub step: usize,
+    /// The loss.
+    pub loss: f64,
+    /// Seconds since the run began.
+    pub seconds: f64,
+    /// The record of the step that led here (`None` at step 0).
+    pub record: Option<StepRecord>,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// The final parameters.
+    pub params: Vec<Tensor>,
+    /// One point per step, starting with step 0.
+    pub trace: Vec<TracePoint>,
+    /// Why it stopped.
+    pub stop: StopReason,
+}
+
+impl RunResult {
+    /// The final loss.
+    pub fn loss(&self) -> f64 {
+        self.trace.last().map_or(f64::NAN, |p| p.loss)
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> usize {
+        self.trace.last().map_or(0, |p| p.step)
+    }
+}
+
+/// Runs `optimizer` from `params` until a rule of `opts` fires, calling
+/// `observe` after every step (and once for the starting point).
+pub fn run(
+    optimizer: &mut dyn Optimizer,
+    problem: &mut Problem<'_>,
+    mut params: Vec<Tensor>,
+    opts: &RunOptions,
+    mut observe: impl FnMut(&TracePoint),
+) -> RunResult {
+    let start = Instant::now();
+    let mut trace: Vec<TracePoint> = Vec::new();
+    let mut pending: Option<TracePoint> = None;
+    let mut stop = StopReason::MaxSteps;
+    for t in 1..=opts.max_steps {
+        let record = match optimizer.step(problem, &mut params) {
+            Ok(r) => r,
+            Err(e) => {
+                stop = StopReason::NonFinite(e);
+                break;
+            }
+        };
+        // The step reports the loss where it started: the previous point's loss.
+        let mut previous = pending.take().unwrap_or(TracePoint { step: 0, loss: 0.0, seconds: 0.0, record: None });
+        previous.loss = record.loss;
+        observe(&previous);
+        trace.push(previous);
+        let grad_small = opts.grad_tol > 0.0 && record.grad_norm <= opts.grad_tol;
+        pending =
+            Some(TracePoint { step: t, loss: f64::NAN, seconds: start.elapsed().as_secs_f64(), record: Some(record) });
+        if grad_small {
+            stop = StopReason::GradientNorm;
+            break;
+        }
+        if let [.., a, b] = &trace[..]
+            && t > 1
+            && (a.loss - b.loss) <= opts.rel_tol * a.loss.abs()
+            && opts.rel_tol > 0.0
+        {
+            stop = StopReason::RelativeDecrease;
+            break;
+        }
+        if start.elapsed().as_secs_f64() >= opts.max_seconds {
+            stop = StopReason::Time;
+            break;
+        }
+    }
+    let mut last = pending.unwrap_or(TracePoint { step: 0, loss: f64::NAN, seconds: 0.0, record: None });
+    last.loss = problem.value(&params);
+    if trace.is_empty() && last.step == 0 {
+        last.seconds = start.elapsed().as_secs_f64();
+    }
+    observe(&last);
+    trace.push(last);
+    RunResult { params, trace, stop }
+}
