@@ -27,6 +27,7 @@
 mod error;
 pub mod eval;
 mod expr;
+mod interval;
 pub mod lang;
 pub mod optim;
 mod tensor;
@@ -34,5 +35,6 @@ mod tensor;
 pub use error::Error;
 pub use eval::{Evaluator, eval_scalar};
 pub use expr::{Axis, Builder, DataInfo, Expr, ExprError, F64Key, Func, Graph, Model, Node, NodeId, Op, ParamInfo};
+pub use interval::Interval;
 pub use optim::{OptimError, Optimizer, Problem};
 pub use tensor::{Shape, Tensor};

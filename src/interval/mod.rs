@@ -1,0 +1,27 @@
+//! Rigorous interval arithmetic over f64.
+//!
+//! This layer owns [`Interval`]: every operation rounds its lower end down
+//! and its upper end up (exactly, from the TwoSum and FMA errors, for the
+//! basic operations; by the library's ulp bound for elementary functions),
+//! and every elementary function of the loss language has a guaranteed
+//! enclosure. Outside a function's domain the result is the whole line,
+//! never NaN. `Interval` implements num-dual's `DualNum`, so num-dual's dual
+//! numbers carrying intervals give derivative ranges over a region. It uses
+//! no other layer of the crate.
+//!
+//! ```
+//! use majorize::Interval;
+//! let x = Interval::new(-1.0, 2.0);
+//! assert_eq!(x * x, Interval::new(-2.0, 4.0));
+//! assert_eq!(x.sqr(), Interval::new(0.0, 4.0));
+//! let e = x.exp();
+//! assert!(e.lo() <= (-1f64).exp() && 2f64.exp() <= e.hi());
+//! ```
+
+mod elementary;
+mod interval;
+mod round;
+
+pub use elementary::{SWISH_ARGMIN, SWISH_MIN_LO};
+pub use interval::Interval;
+pub use round::{add_down, add_up, div_down, div_up, down_n, mul_down, mul_up, sqrt_down, sqrt_up, up_n};
