@@ -19,9 +19,7 @@
 //! ```
 
 mod elementary;
-mod interval;
 mod round;
+mod scalar;
 
-pub use elementary::{SWISH_ARGMIN, SWISH_MIN_LO};
-pub use interval::Interval;
-pub use round::{add_down, add_up, div_down, div_up, down_n, mul_down, mul_up, sqrt_down, sqrt_up, up_n};
+pub use scalar::Interval;
