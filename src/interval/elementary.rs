@@ -17,7 +17,13 @@ pub const SWISH_MIN_LO: f64 = -0.278_464_542_761_074;
 
 /// `f` over `x` for an increasing (or decreasing) `f`, widened by `ulps` and
 /// clamped to `range`.
-fn monotone(x: Interval, f: impl Fn(f64) -> f64, increasing: bool, ulps: u32, range: (f64, f64)) -> Interval {
+pub(super) fn monotone(
+    x: Interval,
+    f: impl Fn(f64) -> f64,
+    increasing: bool,
+    ulps: u32,
+    range: (f64, f64),
+) -> Interval {
     let (a, b) = if increasing { (f(x.lo()), f(x.hi())) } else { (f(x.hi()), f(x.lo())) };
     if a.is_nan() || b.is_nan() {
         return Interval::ENTIRE;
@@ -27,7 +33,7 @@ fn monotone(x: Interval, f: impl Fn(f64) -> f64, increasing: bool, ulps: u32, ra
 
 /// Whether `[a, b]` may contain a point `offset + k * period` (conservative:
 /// a point within rounding distance counts).
-fn may_contain_periodic(a: f64, b: f64, offset: f64, period: f64) -> bool {
+pub(super) fn may_contain_periodic(a: f64, b: f64, offset: f64, period: f64) -> bool {
     let ta = (a - offset) / period;
     let tb = (b - offset) / period;
     let slack = 1e-12 * (1.0 + ta.abs().max(tb.abs()));

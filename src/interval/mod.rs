@@ -18,8 +18,10 @@
 //! assert!(e.lo() <= (-1f64).exp() && 2f64.exp() <= e.hi());
 //! ```
 
+mod dualnum;
 mod elementary;
 mod round;
 mod scalar;
+mod transcendental;
 
 pub use scalar::Interval;

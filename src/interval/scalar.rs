@@ -1,7 +1,7 @@
 //! The [`Interval`] type and its arithmetic, rounded outward.
 
 use std::fmt;
-use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, RemAssign, Sub, SubAssign};
 
 use super::round::{add_down, add_up, div_down, div_up, mul_down, mul_up};
 
@@ -227,6 +227,34 @@ impl Div for Interval {
     }
 }
 
+impl Rem for Interval {
+    type Output = Interval;
+    /// `x % y` as Rust's `f64 %` (C's `fmod`): `x - trunc(x / y) y`, with
+    /// the sign of `x`, `|x % y| < |y|` and `|x % y| <= |x|`. Where
+    /// `trunc(x / y)` is one integer `k` over the operands the result is
+    /// `x - k y`; otherwise the bound `[-mag(y), mag(y)]` cut to the sign
+    /// and size of `x`. ENTIRE when `y` may be 0.
+    fn rem(self, o: Interval) -> Interval {
+        if o.contains(0.0) {
+            return Interval::ENTIRE;
+        }
+        let m = o.mag();
+        let bound = Interval::new(self.lo.min(0.0).max(-m), self.hi.max(0.0).min(m));
+        // `q` encloses every quotient and `trunc` is monotone, so equal
+        // truncated ends mean a single `k`.
+        let q = self / o;
+        let k = q.lo.trunc();
+        if q.is_finite()
+            && k == q.hi.trunc()
+            && k.abs() < 2f64.powi(52)
+            && let Some(r) = (self - o * k).intersect(bound)
+        {
+            return r;
+        }
+        bound
+    }
+}
+
 macro_rules! scalar_ops {
     ($($trait:ident $method:ident $assign:ident $assign_method:ident),*) => {$(
         impl $trait<f64> for Interval {
@@ -265,11 +293,23 @@ macro_rules! scalar_ops {
     )*};
 }
 
-scalar_ops!(Add add AddAssign add_assign, Sub sub SubAssign sub_assign, Mul mul MulAssign mul_assign, Div div DivAssign div_assign);
+scalar_ops!(
+    Add add AddAssign add_assign,
+    Sub sub SubAssign sub_assign,
+    Mul mul MulAssign mul_assign,
+    Div div DivAssign div_assign,
+    Rem rem RemAssign rem_assign
+);
 
 impl std::iter::Sum for Interval {
     fn sum<I: Iterator<Item = Interval>>(iter: I) -> Interval {
         iter.fold(Interval::ZERO, |a, b| a + b)
+    }
+}
+
+impl std::iter::Product for Interval {
+    fn product<I: Iterator<Item = Interval>>(iter: I) -> Interval {
+        iter.fold(Interval::ONE, |a, b| a * b)
     }
 }
 
