@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use majorize::{Evaluator, lang};
+use majorize::bound::Bounder;
+use majorize::{Evaluator, Interval, Tensor, lang};
 
 fn mlp(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlp_digits.loss");
@@ -14,6 +15,13 @@ fn mlp(c: &mut Criterion) {
     let mut ev = Evaluator::new(&model.graph, model.loss);
     c.bench_function("mlp_digits/forward", |b| b.iter(|| ev.forward(&model.init).item()));
     c.bench_function("mlp_digits/forward+grad", |b| b.iter(|| ev.value_and_grad(&model.init).0));
+    // The degree-2 enclosure along the negative gradient over [0, 0.5]: SafeRate's bound pass.
+    let (_, g) = ev.value_and_grad(&model.init);
+    let v: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
+    let bounder = Bounder::new(&model.graph, model.loss);
+    c.bench_function("mlp_digits/bound_degree2_line", |b| {
+        b.iter(|| bounder.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
+    });
 }
 
 criterion_group!(benches, mlp);

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod bound;
 mod error;
 pub mod eval;
 mod expr;

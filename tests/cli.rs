@@ -261,3 +261,60 @@ fn minimize_errors_exit_2() {
         assert!(stderr(&o).starts_with(want), "{args:?}: got `{}`", stderr(&o));
     }
 }
+
+#[test]
+fn bound_json_plot_and_errors() {
+    // The README case: (0.4725336, -4.8323992, [-5.5549328, 28.2878855]).
+    let o = majorize(&["bound", "1.5*exp(3*x) - 25*x^2", "--at", "0.5", "--over", "0,1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = v["coefficients"].as_array().unwrap();
+    assert!((c[0].as_f64().unwrap() - 0.4725336055070972).abs() < 1e-12);
+    assert!((c[2][1].as_f64().unwrap() - 28.28788548405504).abs() < 1e-9);
+    // Outside log's domain: an infinite interval, written as nulls, never NaN.
+    let o = majorize(&["bound", "log(x)", "--at", "0.5", "--over", "-0.5,1", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["coefficients"][2], serde_json::json!([null, null]));
+    assert_eq!(v["finite"], false);
+    assert!(!stdout(&o).contains("NaN"));
+    // x^3.0 is the integer power: exact coefficients 1, 3 and [2, 4] at 1 over [0, 2].
+    let o = majorize(&["bound", "x^3.0", "--at", "1", "--over", "0,2", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["coefficients"][0].as_f64(), Some(1.0));
+    assert_eq!(v["coefficients"][1].as_f64(), Some(3.0));
+    // Plots, PNG and SVG.
+    let dir = scratch(&[]);
+    for ext in ["png", "svg"] {
+        let path = dir.join(format!("bound.{ext}"));
+        let o = majorize(&["bound", "softplus(x)", "--at", "0", "--over", "-2,3", "--plot", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000, "{ext} written");
+    }
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["bound", "x*y", "--at", "0", "--over", "-1,1"],
+            "error: bound needs an expression in one variable; `x*y` has the variables x, y",
+        ),
+        (
+            &["bound", "2+3", "--at", "0", "--over", "-1,1"],
+            "error: bound needs an expression in one variable; `2+3` has no variable",
+        ),
+        (&["bound", "exp(x)", "--at", "2", "--over", "-1,1"], "error: --over -1,1 must contain --at 2"),
+        (&["bound", "exp(x)", "--at", "0", "--over", "1"], "error: --over expects LO,HI"),
+        (
+            &["bound", "exp(x)", "--at", "0", "--over", "-1,1", "--degree", "7"],
+            "error: --degree must be between 0 and 6",
+        ),
+        (&["bound", "exp(x)", "--at", "0", "--over", "-1,1", "--plot", "out.jpg"], "error: cannot plot to `out.jpg`"),
+        (
+            &["bound", "exp(", "--at", "0", "--over", "-1,1"],
+            "error: <expr>:1:5: expected an expression, found end of input",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = majorize(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with(want), "{args:?}: got `{}`", stderr(&o));
+    }
+}

@@ -405,6 +405,6 @@ proptest! {
             }
         }
         // sin's 6th derivative part is its chain rule through sin and cos: within [-1, 1].
-        prop_assert!(e[3][3].is_finite() && s[3][3].mag() <= 1.0, "{} {}", e[3][3], s[3][3]);
+        prop_assert!(e[3][3].is_finite() && s[3][3].mag() <= 1.0 + 1e-13, "{} {}", e[3][3], s[3][3]);
     }
 }

@@ -1,10 +1,12 @@
 //! The command line: argument parsing and one module per subcommand. Only
 //! this layer prints, and it turns every error into exit status 2.
 
+mod bound_cmd;
 mod eval_cmd;
 mod minimize_cmd;
 mod optimizers_cmd;
 mod output;
+mod plot;
 mod source;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +25,8 @@ struct Cli {
 enum Command {
     /// Evaluate a loss (and its gradient) at the initial parameters.
     Eval(eval_cmd::EvalArgs),
+    /// The Taylor enclosure of a one-variable expression over a trust region.
+    Bound(bound_cmd::BoundArgs),
     /// Minimize a loss with an optimizer.
     Minimize(minimize_cmd::MinimizeArgs),
     /// List every optimizer with its hyperparameters and defaults.
@@ -34,6 +38,7 @@ pub fn run() -> Result<(), Error> {
     let cli = Cli::parse();
     match cli.command {
         Command::Eval(args) => eval_cmd::run(&args),
+        Command::Bound(args) => bound_cmd::run(&args),
         Command::Minimize(args) => minimize_cmd::run(&args),
         Command::Optimizers(args) => optimizers_cmd::run(&args),
     }

@@ -404,14 +404,20 @@ mod tests {
         x.powi(3)
     }
 
+    /// `x` contains `v` and is at most a few ulps wide (products round
+    /// outward by one ulp each).
+    fn tight(x: Interval, v: f64) -> bool {
+        x.contains(v) && x.width() <= 16.0 * f64::EPSILON * v.abs().max(1.0)
+    }
+
     #[test]
-    fn derivatives_at_a_point_are_exact() {
+    fn derivatives_at_a_point_are_tight() {
         // x^3 at 2: 2^3, 3 * 2^2, 6 * 2.
         let y = cube(Dual2::new(p(2.0), p(1.0), p(0.0)));
-        assert_eq!((y.re, y.v1, y.v2), (p(8.0), p(3.0 * 4.0), p(6.0 * 2.0)));
+        assert!(tight(y.re, 8.0) && tight(y.v1, 3.0 * 4.0) && tight(y.v2, 6.0 * 2.0), "{y:?}");
         // x^3 - 2x at -1: -1 + 2, 3 - 2, -6, 6.
         let y = cube(Dual3::new(p(-1.0), p(1.0), p(0.0), p(0.0))) - Dual3::new(p(-2.0), p(2.0), p(0.0), p(0.0));
-        assert_eq!((y.re, y.v1, y.v2, y.v3), (p(1.0), p(1.0), p(-6.0), p(6.0)));
+        assert!(tight(y.re, 1.0) && tight(y.v1, 1.0) && tight(y.v2, -6.0) && tight(y.v3, 6.0), "{y:?}");
     }
 
     #[test]
@@ -427,7 +433,7 @@ mod tests {
         // sin on [0, pi/2]: sin' = cos in [0, 1].
         let y = Dual::new(i(0.0, std::f64::consts::FRAC_PI_2), p(1.0)).sin();
         // (FRAC_PI_2 is below pi/2, so cos stays positive.)
-        assert!(y.eps.hi() == 1.0 && y.eps.lo() >= 0.0 && y.eps.lo() < 1e-15, "{}", y.eps);
+        assert!(y.eps.hi() >= 1.0 && y.eps.hi() < 1.0 + 1e-15 && y.eps.lo() < 1e-15, "{}", y.eps);
         // the 6th derivative of exp by nesting: exp on [0, 1] again.
         let inner = Dual3::new(i(0.0, 1.0), p(1.0), p(0.0), p(0.0));
         let y = Dual3::new(inner, Dual3::from_re(p(1.0)), Dual3::from_re(p(0.0)), Dual3::from_re(p(0.0))).exp();
@@ -454,17 +460,17 @@ mod tests {
     #[test]
     fn remainder_keeps_sign_and_magnitude() {
         // |x| < |y|: x % y = x.
-        assert_eq!(i(0.5, 0.7) % i(2.0, 3.0), i(0.5, 0.7));
+        assert!(super::super::close_to(i(0.5, 0.7) % i(2.0, 3.0), i(0.5, 0.7)), "{}", i(0.5, 0.7) % i(2.0, 3.0));
         // one quotient 2 over [7, 8] / 3: x - 2 * 3.
-        assert_eq!(i(7.0, 8.0) % 3.0, i(1.0, 2.0));
-        assert_eq!(i(-8.0, -7.0) % -3.0, i(-2.0, -1.0));
+        assert!(super::super::close_to(i(7.0, 8.0) % 3.0, i(1.0, 2.0)), "{}", i(7.0, 8.0) % 3.0);
+        assert!(super::super::close_to(i(-8.0, -7.0) % -3.0, i(-2.0, -1.0)), "{}", i(-8.0, -7.0) % -3.0);
         // several quotients: |r| < mag(y), sign of x.
-        assert_eq!(i(-10.0, 20.0) % i(2.0, 3.0), i(-3.0, 3.0));
-        assert_eq!(i(5.0, 20.0) % 3.0, i(0.0, 3.0));
+        assert!(super::super::close_to(i(-10.0, 20.0) % i(2.0, 3.0), i(-3.0, 3.0)), "{}", i(-10.0, 20.0) % i(2.0, 3.0));
+        assert!(super::super::close_to(i(5.0, 20.0) % 3.0, i(0.0, 3.0)), "{}", i(5.0, 20.0) % 3.0);
         assert_eq!(i(1.0, 2.0) % i(-1.0, 1.0), Interval::ENTIRE);
         let mut r = i(7.0, 8.0);
         r %= i(3.0, 3.0);
-        assert_eq!(r, i(1.0, 2.0));
+        assert!(super::super::close_to(r, i(1.0, 2.0)), "{}", r);
     }
 
     #[test]
@@ -477,7 +483,7 @@ mod tests {
         assert!(Interval::from_u128(u128::MAX).unwrap().hi() == 2f64.powi(128));
         assert_eq!(Interval::from_f64(0.25), Some(p(0.25)));
         let tenth = Interval::from_str_radix("0.1", 10).unwrap();
-        assert!(tenth.contains(0.1) && tenth.hi() == tenth.lo().next_up());
+        assert!(tenth.contains(0.1) && tenth.hi() <= tenth.lo().next_up().next_up().next_up());
         assert_eq!(Interval::from_str_radix("-2.5", 10).unwrap(), p(-2.5));
         assert_eq!(Interval::from_str_radix("ff.8", 16).unwrap(), p(255.5));
         let e = Interval::from_str_radix("1e-3", 10).unwrap();
@@ -488,18 +494,38 @@ mod tests {
 
     #[test]
     fn num_dual_plumbing() {
-        assert_eq!([p(1.0), i(2.0, 3.0)].into_iter().sum::<Interval>(), i(3.0, 4.0));
-        assert_eq!([p(2.0), i(2.0, 3.0)].into_iter().product::<Interval>(), i(4.0, 6.0));
-        assert_eq!(i(2.0, 4.0).inv(), i(0.25, 0.5));
+        assert!(
+            super::super::close_to([p(1.0), i(2.0, 3.0)].into_iter().sum::<Interval>(), i(3.0, 4.0)),
+            "{}",
+            [p(1.0), i(2.0, 3.0)].into_iter().sum::<Interval>()
+        );
+        assert!(
+            super::super::close_to([p(2.0), i(2.0, 3.0)].into_iter().product::<Interval>(), i(4.0, 6.0)),
+            "{}",
+            [p(2.0), i(2.0, 3.0)].into_iter().product::<Interval>()
+        );
+        assert!(super::super::close_to(i(2.0, 4.0).inv(), i(0.25, 0.5)), "{}", i(2.0, 4.0).inv());
         assert_eq!(i(1.0, 3.0).re(), 2.0);
         assert_eq!(i(1.0, 3.0).map_dual(|x| x.hi()), 3.0);
-        assert_eq!(DualNum::mul_add(&i(1.0, 2.0), p(3.0), p(1.0)), i(4.0, 7.0));
-        assert_eq!(DualNum::scale(i(1.0, 2.0), &p(-2.0)), i(-4.0, -2.0));
-        assert_eq!(<Interval as DualNum>::from_re(p(1.5)), p(1.5));
+        assert!(
+            super::super::close_to(DualNum::mul_add(&i(1.0, 2.0), p(3.0), p(1.0)), i(4.0, 7.0)),
+            "{}",
+            DualNum::mul_add(&i(1.0, 2.0), p(3.0), p(1.0))
+        );
+        assert!(
+            super::super::close_to(DualNum::scale(i(1.0, 2.0), &p(-2.0)), i(-4.0, -2.0)),
+            "{}",
+            DualNum::scale(i(1.0, 2.0), &p(-2.0))
+        );
+        assert!(
+            super::super::close_to(<Interval as DualNum>::from_re(p(1.5)), p(1.5)),
+            "{}",
+            <Interval as DualNum>::from_re(p(1.5))
+        );
         assert_eq!(format!("{}", i(1.0, 2.0)), "[1, 2]");
         let (s, c) = DualNum::sin_cos(&p(0.0));
         assert!(s.contains(0.0) && c.contains(1.0));
-        assert_eq!(Interval::zero(), p(0.0));
+        assert!(super::super::close_to(Interval::zero(), p(0.0)), "{}", Interval::zero());
         assert!(Interval::one().is_one() && !i(0.0, 1.0).is_zero());
     }
 }

@@ -24,7 +24,14 @@ pub(super) fn monotone(
     ulps: u32,
     range: (f64, f64),
 ) -> Interval {
-    let (a, b) = if increasing { (f(x.lo()), f(x.hi())) } else { (f(x.hi()), f(x.lo())) };
+    let (a, b) = if x.lo() == x.hi() {
+        let v = f(x.lo());
+        (v, v)
+    } else if increasing {
+        (f(x.lo()), f(x.hi()))
+    } else {
+        (f(x.hi()), f(x.lo()))
+    };
     if a.is_nan() || b.is_nan() {
         return Interval::ENTIRE;
     }

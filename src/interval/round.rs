@@ -14,22 +14,22 @@ pub const COMPOSITE_ULPS: u32 = 8;
 /// to underflow, so they are widened unconditionally.
 const TINY: f64 = 1e-290;
 
-/// `x` moved `n` ulps toward negative infinity.
+/// `x` moved at least `n` ulps toward negative infinity: an ulp of `x` is
+/// at most `|x| eps` (or the smallest subnormal), so subtracting
+/// `n (|x| eps + tiny)` and rounding down once more covers `n` of them.
 #[inline]
-pub fn down_n(mut x: f64, n: u32) -> f64 {
-    for _ in 0..n {
-        x = x.next_down();
+pub fn down_n(x: f64, n: u32) -> f64 {
+    if !x.is_finite() {
+        return if x == f64::INFINITY { f64::MAX } else { x };
     }
-    x
+    let k = f64::from(n);
+    (x - k * (x.abs() * f64::EPSILON + f64::from_bits(1))).next_down()
 }
 
-/// `x` moved `n` ulps toward positive infinity.
+/// `x` moved at least `n` ulps toward positive infinity.
 #[inline]
-pub fn up_n(mut x: f64, n: u32) -> f64 {
-    for _ in 0..n {
-        x = x.next_up();
-    }
-    x
+pub fn up_n(x: f64, n: u32) -> f64 {
+    -down_n(-x, n)
 }
 
 /// Rounds `r`, the round-to-nearest value of an exact result `r + err`,
@@ -178,6 +178,23 @@ pub fn sqrt_up(a: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn widening_covers_the_ulps() {
+        for x in [1.0, -3.5, 1e-300, 5e-324, 0.0, 1e300, -7.25e-5] {
+            let mut lo = x;
+            let mut hi = x;
+            for _ in 0..8 {
+                lo = f64::next_down(lo);
+                hi = f64::next_up(hi);
+            }
+            assert!(down_n(x, 8) <= lo && up_n(x, 8) >= hi, "{x}");
+            assert!(down_n(x, 8) >= x - 1e-13 * x.abs().max(1e-300) - 1e-320, "{x}: not much wider");
+        }
+        assert_eq!(down_n(f64::INFINITY, 4), f64::MAX);
+        assert_eq!(up_n(f64::NEG_INFINITY, 4), f64::MIN);
+        assert_eq!(down_n(f64::NEG_INFINITY, 4), f64::NEG_INFINITY);
+    }
 
     #[test]
     fn exact_results_stay_exact() {

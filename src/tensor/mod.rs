@@ -14,10 +14,14 @@
 //! ```
 
 mod dense;
+mod interval;
 mod matmul;
 mod reduce;
 mod shape;
 
+pub(crate) use dense::Strides;
 pub use dense::Tensor;
+pub use interval::ITensor;
+pub(crate) use matmul::{left_dims, right_dims};
 pub use reduce::keepdims;
 pub use shape::Shape;

@@ -82,19 +82,29 @@ pub fn apply(g: &mut Graph, pool: &mut Vec<NodeId>, ins: &Instr, scalar_only: bo
 /// matrix `M[2, 3]` and data `D[3, 2]` (all scalar leaves `x`, `y` when
 /// `scalar_only`). The objective is the sum of the last varying node.
 pub fn random_model(prog: &[Instr], scalar_only: bool) -> Model {
-    let mut g = Graph::new();
-    let mut pool = Vec::new();
-    let mut init = Vec::new();
     let leaves: Vec<(&str, Shape)> = if scalar_only {
         vec![("x", Shape::Scalar), ("y", Shape::Scalar)]
     } else {
         vec![("a", Shape::Scalar), ("v", Shape::Vector(3)), ("M", Shape::Matrix(2, 3))]
     };
-    for (name, shape) in leaves {
+    model_from(prog, &leaves, !scalar_only)
+}
+
+/// A one-variable scalar model `f(x)` from a random program.
+pub fn random_function(prog: &[Instr]) -> Model {
+    model_from(prog, &[("x", Shape::Scalar)], false)
+}
+
+fn model_from(prog: &[Instr], leaves: &[(&str, Shape)], with_data: bool) -> Model {
+    let scalar_only = !with_data;
+    let mut g = Graph::new();
+    let mut pool = Vec::new();
+    let mut init = Vec::new();
+    for &(name, shape) in leaves {
         pool.push(g.param(name, shape).unwrap());
         init.push(Tensor::zeros(shape));
     }
-    if !scalar_only {
+    if with_data {
         let d = Tensor::new(Shape::Matrix(3, 2), vec![0.5, -1.0, 1.5, 0.25, -0.75, 2.0]);
         pool.push(g.data("D", d).unwrap());
     }

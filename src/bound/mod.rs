@@ -1,0 +1,151 @@
+//! AutoBound: Taylor enclosures of a graph over a trust region.
+//!
+//! This layer owns the table of function facts and the sharp 1-D rules
+//! (`facts`, `primitive`), enclosure arithmetic in one variable with sharp
+//! truncation (`poly`, `range`), the pushforward of an enclosure through a
+//! graph (`line`), and the public call [`taylor_bounds`]. Every bound holds
+//! in floating point (outward rounding throughout); where none can be formed
+//! the interval is infinite. It uses the `interval`, `tensor`, `expr` and
+//! `eval` layers.
+//!
+//! ```
+//! use majorize::{bound, lang};
+//! // 1.5 exp(3x) - 25 x^2 at x0 = 0.5 over [0, 1], degree 2 (the reference's README case).
+//! let m = lang::parse_inline("1.5*exp(3*x) - 25*x^2").unwrap();
+//! let e = bound::taylor_bounds(&m.graph, m.loss, 0.5, (0.0, 1.0), 2);
+//! assert!((e.coefficients[0].mid() - 0.4725336055070972).abs() < 1e-12);
+//! assert!((e.upper(1.0) - 5.128305384781502).abs() < 1e-9); // tight at x = 1
+//! assert!((e.lower(0.0) - 1.5).abs() < 1e-9);              // and at x = 0
+//! ```
+
+mod derivs;
+mod facts;
+mod fast2;
+mod ieval;
+mod line;
+mod poly;
+mod primitive;
+mod quad;
+mod range;
+
+pub use derivs::Prim;
+pub use line::{Bounder, LineVal};
+pub use poly::{MAX_DEGREE, Poly};
+pub use primitive::{OneD, enclose};
+pub use quad::{Layout, QuadEnclosure, QuadVal};
+
+use crate::expr::{Graph, NodeId};
+use crate::interval::Interval;
+use crate::tensor::Tensor;
+
+/// A degree-k Taylor enclosure of a scalar function of one variable at
+/// `x0` over a region: `f(x0 + z)` lies in
+/// `c_0 + c_1 z + ... + c_{k-1} z^{k-1} + [lo, hi] z^k` for every `z` in
+/// `region`. Every coefficient is an interval; all but the last are thin
+/// (a few ulps wide) enclosures of the exact Taylor coefficients.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Enclosure {
+    /// The expansion point.
+    pub x0: f64,
+    /// The region of `z = x - x0`.
+    pub region: Interval,
+    /// `c_0 .. c_k`.
+    pub coefficients: Vec<Interval>,
+}
+
+impl Enclosure {
+    /// The degree k.
+    pub fn degree(&self) -> usize {
+        self.coefficients.len() - 1
+    }
+
+    /// The enclosure's interval at `x` (which should lie in the region).
+    pub fn at(&self, x: f64) -> Interval {
+        let z = Interval::point(x) - Interval::point(self.x0);
+        self.coefficients.iter().rev().fold(Interval::ZERO, |acc, &c| acc * z + c)
+    }
+
+    /// An upper bound on `f(x)`.
+    pub fn upper(&self, x: f64) -> f64 {
+        self.at(x).hi()
+    }
+
+    /// A lower bound on `f(x)`.
+    pub fn lower(&self, x: f64) -> f64 {
+        self.at(x).lo()
+    }
+
+    /// Whether every coefficient is finite.
+    pub fn is_finite(&self) -> bool {
+        self.coefficients.iter().all(|c| c.is_finite())
+    }
+}
+
+/// Dispatches a runtime degree to the const-generic engine.
+macro_rules! by_degree {
+    ($k:expr, $n:ident => $body:expr) => {
+        match $k {
+            0 => {
+                const $n: usize = 1;
+                $body
+            }
+            1 => {
+                const $n: usize = 2;
+                $body
+            }
+            2 => {
+                const $n: usize = 3;
+                $body
+            }
+            3 => {
+                const $n: usize = 4;
+                $body
+            }
+            4 => {
+                const $n: usize = 5;
+                $body
+            }
+            5 => {
+                const $n: usize = 6;
+                $body
+            }
+            6 => {
+                const $n: usize = 7;
+                $body
+            }
+            k => panic!("degree {k} is above the maximum {MAX_DEGREE}"),
+        }
+    };
+}
+
+/// The degree-`k` Taylor enclosure of the scalar `root`, a function of the
+/// graph's single scalar parameter, at `x0` over `[lo, hi]` (which must
+/// contain `x0`), in the spirit of the reference's
+/// `taylor_bounds(f, k)(x0, region)`.
+///
+/// # Panics
+/// If the graph does not have exactly one scalar parameter, `root` is not
+/// a scalar, `[lo, hi]` does not contain `x0`, or `k > MAX_DEGREE`.
+#[track_caller]
+pub fn taylor_bounds(graph: &Graph, root: NodeId, x0: f64, (lo, hi): (f64, f64), k: usize) -> Enclosure {
+    assert!(lo <= x0 && x0 <= hi, "the region [{lo}, {hi}] must contain x0 = {x0}");
+    assert_eq!(graph.params().len(), 1, "one scalar parameter");
+    let region = Interval::new(lo, hi) - Interval::point(x0);
+    let bounder = Bounder::new(graph, root);
+    let coefficients = along(&bounder, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
+    Enclosure { x0, region, coefficients }
+}
+
+/// The coefficients of the scalar root's degree-`k` enclosure when every
+/// parameter moves as `x0 + z v` with `z` in `region`.
+///
+/// # Panics
+/// If the root is not a scalar or `k > MAX_DEGREE`.
+#[track_caller]
+pub fn along(bounder: &Bounder<'_>, x0: &[Tensor], v: &[Tensor], region: Interval, k: usize) -> Vec<Interval> {
+    by_degree!(k, N => {
+        let out = bounder.line::<N>(x0, v, region);
+        assert_eq!(out.polys.len(), 1, "the root must be a scalar");
+        out.polys[0].c.to_vec()
+    })
+}
