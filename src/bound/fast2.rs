@@ -96,8 +96,16 @@ pub fn enclose2(prim: Prim, c: f64, y: Interval) -> Option<(Interval, Interval, 
         }
         _ => return None,
     };
-    let at_c = derivs3(f, Interval::point(c));
-    let (s0, s1, s2) = (at_c[0], at_c[1], at_c[2] * 0.5);
+    let (s0, s1, s2) = match f {
+        Func::Softplus => {
+            let (v, s) = logistic_at(c);
+            (v, s, s * (Interval::ONE - s) * 0.5)
+        }
+        _ => {
+            let at_c = derivs3(f, Interval::point(c));
+            (at_c[0], at_c[1], at_c[2] * 0.5)
+        }
+    };
     let ratio = |t: f64| -> Interval {
         if t == c {
             return s2;
@@ -105,7 +113,10 @@ pub fn enclose2(prim: Prim, c: f64, y: Interval) -> Option<(Interval, Interval, 
         let d = Interval::point(t) - Interval::point(c);
         if d.mag() > 1e-4 * (1.0 + c.abs()) {
             // Far from the centre the quotient has little cancellation.
-            let v = value(f, Interval::point(t));
+            let v = match f {
+                Func::Softplus | Func::Sigmoid => value_slope(f, t).0,
+                _ => value(f, Interval::point(t)),
+            };
             (v - s0 - s1 * d) / d.sqr()
         } else {
             // R(t) = sigma''(c)/2 + sigma'''(xi)/6 (t - c) for some xi between.
@@ -131,6 +142,120 @@ pub fn enclose2(prim: Prim, c: f64, y: Interval) -> Option<(Interval, Interval, 
         }
     };
     Some((s0, s1, s_k))
+}
+
+/// `softplus(x)` and `sigmoid(x)` at a point from one `exp(-|x|)` and one
+/// `log1p`, each widened by the error of the few operations involved.
+fn logistic_at(x: f64) -> (Interval, Interval) {
+    use crate::interval::{down_n, up_n};
+    let e = (-x.abs()).exp();
+    let sp = x.max(0.0) + e.ln_1p();
+    let sig = if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+    let w = |v: f64, lo: f64, hi: f64| Interval::new(down_n(v, 8).max(lo), up_n(v, 8).min(hi));
+    (w(sp, 0.0, f64::INFINITY), w(sig, 0.0, 1.0))
+}
+
+/// `sigma(x)` and `sigma'(x)` at a point, for the fast primitives.
+fn value_slope(f: Func, x: f64) -> (Interval, Interval) {
+    match f {
+        Func::Softplus => logistic_at(x),
+        Func::Sigmoid => {
+            let (_, s) = logistic_at(x);
+            (s, s * (Interval::ONE - s))
+        }
+        _ => {
+            let d = derivs3(f, Interval::point(x));
+            (d[0], d[1])
+        }
+    }
+}
+
+/// `prim(u)` for `u = u0 + u1 z + U z^2` over `z` in `[0, e]`, at degree 2,
+/// for the fast primitives: `s0 + s1 D + S2 D^2` with `D = u - c` and the
+/// sharp `D^2`: `z^2 (u1 + U z)^2` lies in `z^2 sq(u1 + U [0, e])`. Returns
+/// the coefficients and the value range, or `None` to use the general path.
+pub fn compose_nonneg(prim: Prim, u: [Interval; 3], y: Interval, e: f64) -> Option<([Interval; 3], Interval)> {
+    let Prim::Func(f) = prim else { return None };
+    if !matches!(f, Func::Exp | Func::Log | Func::Softplus | Func::Sigmoid | Func::Tanh)
+        || !u[0].is_finite()
+        || !y.is_finite()
+    {
+        return None;
+    }
+    if f == Func::Softplus {
+        return Some(softplus_nonneg(u, y.hull(u[0]), e));
+    }
+    let c = u[0].mid();
+    let y = y.hull(u[0]);
+    let (s0, s1, s2) = enclose2(prim, c, y)?;
+    let d0 = u[0] - c;
+    let q = (u[1] + u[2] * Interval::new(0.0, e)).sqr();
+    let r0 = s0 + s1 * d0 + s2 * d0.sqr();
+    let r1 = s1 * u[1] + s2 * (d0 * u[1] * 2.0);
+    let r2 = s1 * u[2] + s2 * (d0 * u[2] * 2.0 + q);
+    let out = [r0, r1, r2];
+    let (vl, _) = value_slope(f, y.lo());
+    let (vh, _) = value_slope(f, y.hi());
+    // Every fast primitive is increasing.
+    let range = Interval::new(vl.lo(), vh.hi());
+    let folded = super::range::fold_quadratic_nonneg(&out, e);
+    Some((out, range.intersect(folded).unwrap_or(range)))
+}
+
+/// `softplus(u)` for `u = u0 + u1 z + U z^2`, `z` in `[0, e]`, at degree 2:
+/// the same enclosure as [`compose_nonneg`] (rule 2 with stable ratios),
+/// with every transcendental evaluated once: `exp` and `log1p` at the
+/// centre and at the far end of the argument's range, `exp` at its near
+/// end, and at the mirror point `-c` when it lies inside.
+fn softplus_nonneg(u: [Interval; 3], y: Interval, e: f64) -> ([Interval; 3], Interval) {
+    let c = u[0].mid();
+    let (sp_c, s_c) = logistic_at(c);
+    let s2 = s_c * (Interval::ONE - s_c) * 0.5;
+    let near_limit = 1e-4 * (1.0 + c.abs());
+    // R(t) and, where it was computed on the way, softplus(t).
+    let ratio = |t: f64| -> (Interval, Option<Interval>) {
+        if t == c {
+            return (s2, Some(sp_c));
+        }
+        let d = Interval::point(t) - Interval::point(c);
+        if d.mag() > near_limit {
+            let (sp_t, _) = logistic_at(t);
+            ((sp_t - sp_c - s_c * d) / d.sqr(), Some(sp_t))
+        } else {
+            // R(t) = s2 + softplus'''(xi)/6 d, softplus''' = s (1 - s)(1 - 2s).
+            let (_, s_t) = logistic_at(t);
+            let s = s_c.hull(s_t);
+            let third = s * (Interval::ONE - s) * (Interval::ONE - s * 2.0);
+            (s2 + third * d / 6.0, None)
+        }
+    };
+    let (ra, va) = ratio(y.lo());
+    let (rb, vb) = ratio(y.hi());
+    let m = (-c).clamp(y.lo(), y.hi());
+    let peak = if m == y.lo() {
+        ra
+    } else if m == y.hi() {
+        rb
+    } else {
+        ratio(m).0
+    };
+    let s_k = Interval::new(ra.lo().min(rb.lo()), peak.hi());
+    // softplus at the ends of the range: computed above, or from the enclosure itself.
+    let at = |t: f64, v: Option<Interval>| {
+        v.unwrap_or_else(|| {
+            let d = Interval::point(t) - Interval::point(c);
+            sp_c + s_c * d + s_k * d.sqr()
+        })
+    };
+    let range = Interval::new(at(y.lo(), va).lo().max(0.0), at(y.hi(), vb).hi());
+    let d0 = u[0] - c;
+    let q = (u[1] + u[2] * Interval::new(0.0, e)).sqr();
+    let r0 = sp_c + s_c * d0 + s_k * d0.sqr();
+    let r1 = s_c * u[1] + s_k * (d0 * u[1] * 2.0);
+    let r2 = s_c * u[2] + s_k * (d0 * u[2] * 2.0 + q);
+    let out = [r0, r1, r2];
+    let folded = super::range::fold_quadratic_nonneg(&out, e);
+    (out, range.intersect(folded).unwrap_or(range))
 }
 
 #[cfg(test)]

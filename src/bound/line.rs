@@ -262,34 +262,46 @@ impl<'g> Bounder<'g> {
         out: Shape,
         z: Interval,
     ) -> LineVal<N> {
-        let coef = |v: &Val<'_, N>, shape: Shape, i: usize| -> Option<ITensor> {
-            if v.is_const() && i > 0 {
-                return None;
-            }
-            let c: Vec<Interval> = (0..v.len()).map(|e| v.poly(e).c[i]).collect();
-            (!c.iter().all(|x| *x == Interval::ZERO)).then(|| ITensor::from_intervals(shape, &c))
+        // The coefficient planes of each side (a constant has only degree 0).
+        let planes = |v: &Val<'_, N>, shape: Shape| -> Vec<Option<ITensor>> {
+            (0..N)
+                .map(|i| match v {
+                    Val::Const(c) => (i == 0).then(|| ITensor::from_intervals(shape, c)),
+                    Val::Var(l) => (!l.polys.iter().all(|p| p.c[i] == Interval::ZERO))
+                        .then(|| ITensor::from_fn(shape, |e| l.polys[e].c[i])),
+                })
+                .collect()
         };
-        let ca: Vec<Option<ITensor>> = (0..N).map(|i| coef(a, sa, i)).collect();
-        let cb: Vec<Option<ITensor>> = (0..N).map(|i| coef(b, sb, i)).collect();
-        let n = out.len();
-        let mut full = vec![vec![Interval::ZERO; 2 * N - 1]; n];
+        let (ca, cb) = (planes(a, sa), planes(b, sb));
+        let mut full: Vec<Option<ITensor>> = vec![None; 2 * N - 1];
         for (i, ai) in ca.iter().enumerate() {
             for (j, bj) in cb.iter().enumerate() {
                 if let (Some(ai), Some(bj)) = (ai, bj) {
-                    for (e, p) in ai.matmul(bj).intervals().into_iter().enumerate() {
-                        full[e][i + j] += p;
+                    let p = ai.matmul(bj);
+                    match &mut full[i + j] {
+                        Some(acc) => acc.add_assign(&p),
+                        slot => *slot = Some(p),
                     }
                 }
             }
         }
-        let polys: Vec<Poly<N>> = full.iter().map(|f| truncate(f, z)).collect();
+        let n = out.len();
+        let mut coefs = vec![Interval::ZERO; 2 * N - 1];
+        let polys: Vec<Poly<N>> = (0..n)
+            .map(|e| {
+                for (d, f) in full.iter().enumerate() {
+                    coefs[d] = f.as_ref().map_or(Interval::ZERO, |t| t.get(e));
+                }
+                truncate(&coefs, z)
+            })
+            .collect();
         let ranges: IVal = if a.is_const() || b.is_const() {
             polys.iter().map(|p| p.range(z)).collect()
         } else {
-            let ra = ITensor::from_intervals(sa, &(0..a.len()).map(|e| a.range(e)).collect::<Vec<_>>());
-            let rb = ITensor::from_intervals(sb, &(0..b.len()).map(|e| b.range(e)).collect::<Vec<_>>());
-            let r = ra.matmul(&rb).intervals();
-            r.iter().zip(&polys).map(|(r, p)| r.intersect(p.range(z)).unwrap_or(*r)).collect()
+            let ra = ITensor::from_fn(sa, |e| a.range(e));
+            let rb = ITensor::from_fn(sb, |e| b.range(e));
+            let r = ra.matmul(&rb);
+            polys.iter().enumerate().map(|(e, p)| r.get(e).intersect(p.range(z)).unwrap_or(r.get(e))).collect()
         };
         LineVal { polys, range: ranges }
     }
@@ -299,6 +311,15 @@ impl<'g> Bounder<'g> {
 /// constant term over the argument's range, composed with `u`; and the
 /// result's range.
 pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval) -> (Poly<N>, Interval) {
+    if N == 3
+        && z.lo() == 0.0
+        && z.hi() > 0.0
+        && let Some((c, r)) = super::fast2::compose_nonneg(prim, [u.c[0], u.c[1], u.c[2]], y, z.hi())
+    {
+        let mut p = Poly::default();
+        p.c.copy_from_slice(&c);
+        return (p, r);
+    }
     let c = u.c[0].mid();
     if !c.is_finite() || !u.c[0].is_finite() {
         return (Poly::constant(Interval::ENTIRE), prim.value(y));

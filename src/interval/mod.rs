@@ -25,7 +25,7 @@ mod round;
 mod scalar;
 mod transcendental;
 
-pub use round::{add_up, mul_up};
+pub use round::{add_up, down_n, mul_up, up_n};
 pub use scalar::Interval;
 #[cfg(test)]
 pub(crate) use scalar::close_to;

@@ -248,28 +248,57 @@ impl Sub for Interval {
 
 impl Mul for Interval {
     type Output = Interval;
-    #[inline]
+    #[inline(always)]
     fn mul(self, o: Interval) -> Interval {
         let (a, b, c, d) = (self.lo, self.hi, o.lo, o.hi);
-        if a == b && c == d {
-            // Points: directed rounding from the exact error keeps exact products exact.
-            return Interval::new(mul_down(a, c), mul_up(a, c));
+        if (a == b && c == d) || !(a.is_finite() && b.is_finite() && c.is_finite() && d.is_finite()) {
+            return mul_exact_or_infinite(self, o);
         }
-        if a.is_finite() && b.is_finite() && c.is_finite() && d.is_finite() {
-            // Round-to-nearest products are within half an ulp of the exact
-            // ones, so one ulp outward encloses each (a product with a zero
-            // factor is exactly 0).
-            let lo = lo_product(a, c).min(lo_product(a, d)).min(lo_product(b, c).min(lo_product(b, d)));
-            let hi = hi_product(a, c).max(hi_product(a, d)).max(hi_product(b, c).max(hi_product(b, d)));
-            return Interval { lo, hi };
-        }
-        if a >= 0.0 && c >= 0.0 {
-            return Interval::new(mul_down(a, c), mul_up(b, d));
-        }
-        let lo = mul_down(a, c).min(mul_down(a, d)).min(mul_down(b, c)).min(mul_down(b, d));
-        let hi = mul_up(a, c).max(mul_up(a, d)).max(mul_up(b, c)).max(mul_up(b, d));
-        Interval::new(lo, hi)
+        // Round-to-nearest products are within half an ulp of the exact
+        // ones, so one ulp outward encloses each (a product with a zero
+        // factor is exactly 0). The signs of the ends pick the two
+        // products that matter, except when both intervals straddle 0.
+        let (lo, hi) = if a >= 0.0 {
+            if c >= 0.0 {
+                (lo_product(a, c), hi_product(b, d))
+            } else if d <= 0.0 {
+                (lo_product(b, c), hi_product(a, d))
+            } else {
+                (lo_product(b, c), hi_product(b, d))
+            }
+        } else if b <= 0.0 {
+            if c >= 0.0 {
+                (lo_product(a, d), hi_product(b, c))
+            } else if d <= 0.0 {
+                (lo_product(b, d), hi_product(a, c))
+            } else {
+                (lo_product(a, d), hi_product(a, c))
+            }
+        } else if c >= 0.0 {
+            (lo_product(a, d), hi_product(b, d))
+        } else if d <= 0.0 {
+            (lo_product(b, c), hi_product(a, c))
+        } else {
+            (lo_product(a, d).min(lo_product(b, c)), hi_product(a, c).max(hi_product(b, d)))
+        };
+        Interval { lo, hi }
     }
+}
+
+/// Products of two points (directed rounding from the exact error keeps
+/// exact products exact) and products with infinite ends (`0 * inf = 0`).
+#[inline(never)]
+fn mul_exact_or_infinite(x: Interval, o: Interval) -> Interval {
+    let (a, b, c, d) = (x.lo, x.hi, o.lo, o.hi);
+    if a == b && c == d {
+        return Interval::new(mul_down(a, c), mul_up(a, c));
+    }
+    if a >= 0.0 && c >= 0.0 {
+        return Interval::new(mul_down(a, c), mul_up(b, d));
+    }
+    let lo = mul_down(a, c).min(mul_down(a, d)).min(mul_down(b, c)).min(mul_down(b, d));
+    let hi = mul_up(a, c).max(mul_up(a, d)).max(mul_up(b, c)).max(mul_up(b, d));
+    Interval::new(lo, hi)
 }
 
 /// One ulp toward negative infinity (a product or quotient rounded to
@@ -298,25 +327,34 @@ fn widen_up(x: f64) -> f64 {
 
 impl Div for Interval {
     type Output = Interval;
-    #[inline]
+    #[inline(always)]
     fn div(self, o: Interval) -> Interval {
-        if o.contains(0.0) {
-            return if self == Interval::ZERO && o != Interval::ZERO { Interval::ZERO } else { Interval::ENTIRE };
-        }
         let (a, b, c, d) = (self.lo, self.hi, o.lo, o.hi);
-        if a == b && c == d {
-            return Interval::new(div_down(a, c), div_up(a, c));
+        if o.contains(0.0) || (a == b && c == d) || !(a.is_finite() && b.is_finite() && c.is_finite() && d.is_finite())
+        {
+            return div_special(self, o);
         }
-        if a.is_finite() && b.is_finite() && c.is_finite() && d.is_finite() {
-            // A zero dividend gives an exact 0.
-            let lo = if a == 0.0 && b == 0.0 { 0.0 } else { widen_down((a / c).min(a / d).min((b / c).min(b / d))) };
-            let hi = if a == 0.0 && b == 0.0 { 0.0 } else { widen_up((a / c).max(a / d).max((b / c).max(b / d))) };
-            return Interval { lo, hi };
-        }
-        let lo = div_down(a, c).min(div_down(a, d)).min(div_down(b, c)).min(div_down(b, d));
-        let hi = div_up(a, c).max(div_up(a, d)).max(div_up(b, c)).max(div_up(b, d));
-        Interval::new(lo, hi)
+        // A zero dividend gives an exact 0.
+        let lo = if a == 0.0 && b == 0.0 { 0.0 } else { widen_down((a / c).min(a / d).min((b / c).min(b / d))) };
+        let hi = if a == 0.0 && b == 0.0 { 0.0 } else { widen_up((a / c).max(a / d).max((b / c).max(b / d))) };
+        Interval { lo, hi }
     }
+}
+
+/// Division by an interval containing 0 (ENTIRE, or 0 for a zero
+/// dividend), of two points (exact directed rounding), or with infinite ends.
+#[inline(never)]
+fn div_special(x: Interval, o: Interval) -> Interval {
+    if o.contains(0.0) {
+        return if x == Interval::ZERO && o != Interval::ZERO { Interval::ZERO } else { Interval::ENTIRE };
+    }
+    let (a, b, c, d) = (x.lo, x.hi, o.lo, o.hi);
+    if a == b && c == d {
+        return Interval::new(div_down(a, c), div_up(a, c));
+    }
+    let lo = div_down(a, c).min(div_down(a, d)).min(div_down(b, c)).min(div_down(b, d));
+    let hi = div_up(a, c).max(div_up(a, d)).max(div_up(b, c)).max(div_up(b, d));
+    Interval::new(lo, hi)
 }
 
 impl Rem for Interval {
