@@ -6,7 +6,8 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use majorize::bound::Bounder;
-use majorize::{Evaluator, Interval, Tensor, lang};
+use majorize::optim::{Optimizer, SafeRate, Sgd};
+use majorize::{Evaluator, Interval, Problem, Tensor, lang};
 
 fn mlp(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mlp_digits.loss");
@@ -21,6 +22,24 @@ fn mlp(c: &mut Criterion) {
     let bounder = Bounder::new(&model.graph, model.loss);
     c.bench_function("mlp_digits/bound_degree2_line", |b| {
         b.iter(|| bounder.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
+    });
+    // Whole optimizer steps from the same point: SafeRate (gradient, bound
+    // pass, loss check) against a plain gradient step.
+    let mut problem = Problem::new(&model);
+    let mut sgd = Sgd { lr: 0.1, ..Sgd::default() }.build().expect("valid");
+    c.bench_function("mlp_digits/sgd_step", |b| {
+        b.iter(|| {
+            let mut x = model.init.clone();
+            sgd.step(&mut problem, &mut x).expect("finite").loss
+        })
+    });
+    let mut safe = SafeRate::new(0.5);
+    c.bench_function("mlp_digits/saferate_step", |b| {
+        b.iter(|| {
+            safe.reset();
+            let mut x = model.init.clone();
+            safe.step(&mut problem, &mut x).expect("finite").loss
+        })
     });
 }
 

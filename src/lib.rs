@@ -1,25 +1,35 @@
 //! # majorize
 //!
 //! Minimize losses written as expressions by majorization-minimization, with
-//! majorizers derived automatically.
+//! majorizers derived automatically: no learning rate, and the loss never
+//! increases.
+//!
+//! ```
+//! use majorize::optim::{self, RunOptions};
+//! use majorize::{Problem, Tensor, lang};
+//!
+//! let mut model = lang::parse_inline("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+//! model.set_init("x", Tensor::scalar(-1.2)).unwrap();
+//! model.set_init("y", Tensor::scalar(1.0)).unwrap();
+//! let mut problem = Problem::new(&model);
+//! // Full MM: a quadratic upper bound in every coordinate, minimized over a box.
+//! let mut opt = optim::FullMm::default();
+//! let result = optim::run(&mut opt, &mut problem, model.init.clone(), &RunOptions::default(), |_| {});
+//! assert!(result.trace.windows(2).all(|w| w[1].loss <= w[0].loss)); // monotone
+//! assert!(result.loss() < 1e-10);
+//! ```
 //!
 //! A loss is an expression graph over tensors of rank 0 to 2, written in a
 //! small language ([`lang`]) or built from Rust ([`Builder`]). [`Evaluator`]
-//! computes its value and reverse-mode gradient.
+//! computes its value and reverse-mode gradient; [`bound`] encloses it over
+//! a trust region with rigorous Taylor enclosures; [`mm`] turns those into
+//! steps ([`mm::safe_rate`], [`mm::safe_combination`], [`mm::full_mm`]); and
+//! [`optim`] runs them, beside the baseline optimizers, behind one
+//! [`Optimizer`] trait (`examples/embed.rs` steps one in its own loop).
 //!
-//! ```
-//! use majorize::{Evaluator, lang};
-//! let mut model = lang::parse_inline("(1-x)^2 + 100*(y-x^2)^2").unwrap();
-//! model.set_init("x", majorize::Tensor::scalar(-1.2)).unwrap();
-//! model.set_init("y", majorize::Tensor::scalar(1.0)).unwrap();
-//! let mut ev = Evaluator::new(&model.graph, model.loss);
-//! let (loss, grad) = ev.value_and_grad(&model.init);
-//! assert!((loss - 24.2).abs() < 1e-12);
-//! assert!((grad[0].item() + 215.6).abs() < 1e-9 && (grad[1].item() + 88.0).abs() < 1e-9);
-//! ```
-//!
-//! Layers, each using only those before it: `tensor`, `expr`, [`lang`],
-//! `eval`, [`optim`]. See `docs/` for the language and the command line.
+//! Layers, each using only those before it: `interval`, `tensor`, `expr`,
+//! [`lang`], [`eval`], [`bound`], [`mm`], [`optim`]. See `docs/` for the
+//! language, the command line and the methods.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -30,6 +40,7 @@ pub mod eval;
 mod expr;
 mod interval;
 pub mod lang;
+pub mod mm;
 pub mod optim;
 mod tensor;
 

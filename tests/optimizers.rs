@@ -169,7 +169,7 @@ fn non_finite_gradients_stop_without_corrupting_parameters() {
         &RunOptions::default(),
         |_| {},
     );
-    assert!(matches!(result.stop, optim::StopReason::NonFinite(_)), "{:?}", result.stop);
+    assert!(matches!(result.stop, optim::StopReason::Failed(_)), "{:?}", result.stop);
     assert!(result.params[0].is_finite());
 }
 

@@ -1,11 +1,20 @@
 //! `majorize minimize`: run an optimizer on a loss.
 
+use std::io::IsTerminal;
+
 use clap::Args;
-use majorize::optim::{self, RunOptions, RunResult, StopReason};
-use majorize::{Error, Optimizer, Problem};
+use indicatif::{ProgressBar, ProgressStyle};
+use majorize::optim::{self, RunOptions, RunResult, SafeRate, StopReason, TracePoint};
+use majorize::{Error, Model, Optimizer, Problem};
 use serde_json::{Map, Value, json};
 
-use super::{output, source};
+use super::{output, plot, source};
+
+/// Up to this many scalar parameters, full MM is the default.
+pub const FULL_MM_LIMIT: usize = 10;
+/// Up to this many scalar parameters (and 7 tensors), SafeCombination is
+/// the default; beyond it, SafeRate.
+pub const COMBINATION_LIMIT: usize = 1000;
 
 /// Arguments of `majorize minimize`.
 #[derive(Args, Debug)]
@@ -15,64 +24,162 @@ pub struct MinimizeArgs {
     /// Initial parameter values: NAME=V,... (a vector takes a bracketed list: 'w=[1,-2,3]').
     #[arg(long, value_name = "NAME=V,...")]
     pub init: Option<String>,
-    /// The optimizer (`majorize optimizers` lists them).
+    /// The optimizer (`majorize optimizers` lists them). Default: an MM method, no learning rate:
+    /// fullmm up to 10 scalar parameters, safecombination up to 1000 (and 7 tensors), saferate beyond.
     #[arg(long, value_name = "NAME")]
     pub optimizer: Option<String>,
+    /// With saferate: step along this baseline's update instead of -grad (e.g. adam); --lr and --opt
+    /// then set the baseline's hyperparameters.
+    #[arg(long, value_name = "NAME")]
+    pub direction: Option<String>,
     /// Learning rate, for optimizers that have one.
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Hyperparameters: key=value,... with PyTorch's names (e.g. momentum=0.9,nesterov=true).
     #[arg(long, value_name = "K=V,...")]
     pub opt: Option<String>,
-    /// Number of steps (exactly this many unless --tol stops earlier).
+    /// The most steps (exactly this many for a baseline unless --tol stops earlier; an MM method
+    /// also stops once 20 steps in a row leave the parameters unchanged).
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub steps: usize,
     /// Stop once the gradient norm is at most X.
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub tol: Option<f64>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "S")]
+    pub max_seconds: Option<f64>,
     /// Print one JSON object with the loss, parameters, steps and trace.
     #[arg(long)]
     pub json: bool,
-    /// Write the trace (step, loss, step size, seconds, ...) to a CSV file.
+    /// Write the trace (step, loss, step size, trust radius, gradient norm, seconds) to a CSV file.
     #[arg(long, value_name = "FILE.csv")]
     pub trace: Option<String>,
+    /// Plot the loss against the step (log scale) to a PNG or SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The optimizer the rule picks for `model` when none is named.
+pub fn default_optimizer(model: &Model) -> &'static str {
+    let n = model.num_scalars();
+    if n <= FULL_MM_LIMIT {
+        "fullmm"
+    } else if n <= COMBINATION_LIMIT && model.graph.params().len() <= optim::SafeCombination::MAX_BLOCKS {
+        "safecombination"
+    } else {
+        "saferate"
+    }
+}
+
+fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error> {
+    let name = args.optimizer.as_deref().unwrap_or_else(|| default_optimizer(model));
+    let entry = optim::find(optim::all(), name)?;
+    if name == "fullmm" && model.num_scalars() > optim::FullMm::MAX_SCALARS {
+        return Err(Error::Usage(format!(
+            "fullmm handles at most {} scalar parameters, and this loss has {}: use saferate or safecombination",
+            optim::FullMm::MAX_SCALARS,
+            model.num_scalars()
+        )));
+    }
+    if let Some(dir) = &args.direction {
+        if name != "saferate" {
+            return Err(Error::Usage(format!("--direction applies to saferate only, not {name}")));
+        }
+        let base = optim::find(optim::baselines(), dir)?;
+        let opts = optim::options(&base, args.lr, args.opt.as_deref())?;
+        return Ok(Box::new(SafeRate::default().with_direction(base.direction(&opts)?)));
+    }
+    let opts = optim::options(&entry, args.lr, args.opt.as_deref())?;
+    Ok(entry.build(&opts)?)
 }
 
 /// Runs `majorize minimize`.
 pub fn run(args: &MinimizeArgs) -> Result<(), Error> {
     let mut model = source::load_model(&args.loss)?;
     source::apply_init(&mut model, args.init.as_deref())?;
-    let Some(name) = args.optimizer.as_deref() else {
-        return Err(Error::Usage("--optimizer is required: `majorize optimizers` lists them".into()));
-    };
     if let Some(tol) = args.tol
         && (tol.is_nan() || tol < 0.0)
     {
         return Err(Error::Usage(format!("--tol must be >= 0, got {tol}")));
     }
-    let entry = optim::find(optim::baselines(), name)?;
-    let opts = optim::options(&entry, args.lr, args.opt.as_deref())?;
-    let mut optimizer = entry.build(&opts)?;
+    if let Some(s) = args.max_seconds
+        && (s.is_nan() || s <= 0.0)
+    {
+        return Err(Error::Usage(format!("--max-seconds must be > 0, got {s}")));
+    }
+    let mut optimizer = build(args, &model)?;
     let mut problem = Problem::new(&model);
-    let run_opts = RunOptions { max_steps: args.steps, grad_tol: args.tol.unwrap_or(0.0), ..RunOptions::default() };
-    let result = optim::run(optimizer.as_mut(), &mut problem, model.init.clone(), &run_opts, |_| {});
+    let is_mm = optim::majorizers().iter().any(|e| e.name == optimizer.name());
+    let run_opts = RunOptions {
+        max_steps: args.steps,
+        grad_tol: args.tol.unwrap_or(0.0),
+        max_seconds: args.max_seconds.unwrap_or(f64::INFINITY),
+        stall_steps: if is_mm { optim::STALL_STEPS } else { 0 },
+        ..RunOptions::default()
+    };
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    let result = optim::run(optimizer.as_mut(), &mut problem, model.init.clone(), &run_opts, |p: &TracePoint| {
+        if !show {
+            return;
+        }
+        // A bar only for runs longer than about a second.
+        if bar.is_none() && p.seconds > 1.0 {
+            let b = ProgressBar::new(args.steps as u64);
+            b.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} steps  loss {msg}  {elapsed} (eta {eta})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position(p.step as u64);
+            b.set_message(format!("{:.6e}", p.loss));
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     if let Some(path) = &args.trace {
         output::write_trace(path, &result)?;
     }
+    if let Some(path) = &args.plot {
+        draw(path, &args.loss, optimizer.name(), &result)?;
+    }
     report(args, &model, optimizer.as_ref(), &result);
     match result.stop {
-        StopReason::NonFinite(e) => Err(e.into()),
+        StopReason::Failed(e) => Err(e.into()),
         _ => Ok(()),
     }
 }
 
-fn report(args: &MinimizeArgs, model: &majorize::Model, optimizer: &dyn Optimizer, result: &RunResult) {
+fn draw(path: &str, loss: &str, name: &str, result: &RunResult) -> Result<(), Error> {
+    let points: Vec<(f64, f64)> = result.trace.iter().map(|p| (p.step as f64, p.loss)).collect();
+    let log_y = points.iter().all(|p| p.1 > 0.0);
+    let title = format!("{name} on {loss}");
+    let series = vec![plot::Series { name: name.to_string(), points, color: 0 }];
+    plot::write(path, &plot::Plot { title: &title, x_label: "step", y_label: "loss", series, log_y })
+}
+
+fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result: &RunResult) {
     let seconds = result.trace.last().map_or(0.0, |p| p.seconds);
     if args.json {
         let hyper: Map<String, Value> =
             optimizer.hyperparameters().into_iter().map(|(k, v)| (k, Value::String(v))).collect();
-        let trace: Vec<Value> =
-            result.trace.iter().map(|p| json!({ "step": p.step, "loss": output::number(p.loss) })).collect();
+        let trace: Vec<Value> = result
+            .trace
+            .iter()
+            .map(|p| {
+                let mut v = json!({ "step": p.step, "loss": output::number(p.loss) });
+                if let Some(s) = p.record.as_ref().and_then(|r| r.step_size) {
+                    v["step_size"] = output::number(s);
+                }
+                v
+            })
+            .collect();
         let out = json!({
             "loss": output::number(result.loss()),
             "params": output::by_name(&model.graph, &result.params),

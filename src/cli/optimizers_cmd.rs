@@ -10,7 +10,7 @@ pub struct OptimizersArgs {}
 
 /// Runs `majorize optimizers`.
 pub fn run(_: &OptimizersArgs) -> Result<(), Error> {
-    for entry in optim::baselines() {
+    for entry in optim::all() {
         println!("{:<12} {}", entry.name, entry.summary);
         for key in entry.keys {
             let default = key.default_value().to_string();

@@ -12,7 +12,18 @@ impl Evaluator<'_> {
     /// If the root is not a scalar (a [`Model`](crate::Model)'s loss always is).
     #[track_caller]
     pub fn value_and_grad(&mut self, params: &[Tensor]) -> (f64, Vec<Tensor>) {
-        let value = self.forward(params).item();
+        self.forward(params);
+        self.grad_of_last_forward()
+    }
+
+    /// The root's value and gradient at the parameters of the last
+    /// [`forward`](Self::forward) (the backward pass alone).
+    ///
+    /// # Panics
+    /// If the root is not a scalar.
+    #[track_caller]
+    pub fn grad_of_last_forward(&mut self) -> (f64, Vec<Tensor>) {
+        let value = self.values[self.root.index()].item();
         assert_eq!(self.graph.shape(self.root).len(), 1, "gradients need a scalar root");
         let mut adj: Vec<Option<Tensor>> = vec![None; self.root.index() + 1];
         adj[self.root.index()] = Some(Tensor::full(self.graph.shape(self.root), 1.0));

@@ -27,6 +27,7 @@ mod error;
 mod greedy;
 mod lion;
 mod macros;
+mod majorizers;
 mod normalized;
 mod optimizer;
 mod options;
@@ -42,13 +43,14 @@ pub use adam::{Adam, AdamState, AdamW, ScaleByAdam};
 pub use error::OptimError;
 pub use greedy::{GreedyAdam, GreedySgdm, GreedyState, Selection};
 pub use lion::{Lion, Roaree, ScaleBySign, Surrogate};
+pub use majorizers::{Direction, FullMm, SafeCombination, SafeRate};
 pub use normalized::{Normalized, NormalizedState};
 pub use optimizer::{Optimizer, Stateful, StepRecord, apply_updates, check_finite};
 pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};
 pub use problem::Problem;
-pub use registry::{Entry, baselines, find, options};
+pub use registry::{Entry, all, baselines, find, majorizers, options};
 pub use rmsprop::{RmsProp, RmsState, ScaleByRms};
-pub use runner::{RunOptions, RunResult, StopReason, TracePoint, run};
+pub use runner::{RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, run};
 pub use sgd::Sgd;
 pub use transform::{
     AddDecayedWeights, Chain, ClipByGlobalNorm, Describe, DynTransform, Scale, ScaleBySchedule, Schedule, Trace,

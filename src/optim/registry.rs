@@ -100,6 +100,56 @@ pub fn baselines() -> Vec<Entry> {
     ]
 }
 
+/// The MM optimizers (their keys are their first trust radii).
+pub fn majorizers() -> Vec<Entry> {
+    use super::options::KeyDefault;
+    use super::{FullMm, SafeCombination, SafeRate};
+    const RATE: &[Key] =
+        &[Key { name: "eta_max", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
+    const RADIUS: &[Key] =
+        &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
+    vec![
+        Entry {
+            name: "saferate",
+            summary: "MM along one direction (-grad, or --direction NAME): safe step sizes, no learning rate",
+            keys: RATE,
+            build: |o| {
+                Ok(Box::new(SafeRate::new(o.check("eta_max", super::options::range::positive, "> 0 and finite")?)))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "safecombination",
+            summary: "MM over per-tensor gradient blocks and momentum, combined by an exact box QP",
+            keys: RADIUS,
+            build: |o| {
+                Ok(Box::new(SafeCombination::new(o.check(
+                    "radius",
+                    super::options::range::positive,
+                    "> 0 and finite",
+                )?)))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "fullmm",
+            summary: "MM in every coordinate over a box (few scalar parameters)",
+            keys: RADIUS,
+            build: |o| {
+                Ok(Box::new(FullMm::new(o.check("radius", super::options::range::positive, "> 0 and finite")?)))
+            },
+            direction: None,
+        },
+    ]
+}
+
+/// Every optimizer: the MM methods, then the baselines.
+pub fn all() -> Vec<Entry> {
+    let mut v = majorizers();
+    v.extend(baselines());
+    v
+}
+
 /// The entry called `name`.
 ///
 /// # Errors

@@ -19,11 +19,14 @@ pub struct RunOptions {
     pub rel_tol: f64,
     /// Stop after this many seconds (infinite: never).
     pub max_seconds: f64,
+    /// Stop once the parameters have not changed for this many steps in a
+    /// row (0: never; [`STALL_STEPS`] suits the MM methods).
+    pub stall_steps: usize,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { max_steps: 1000, grad_tol: 0.0, rel_tol: 0.0, max_seconds: f64::INFINITY }
+        RunOptions { max_steps: 1000, grad_tol: 0.0, rel_tol: 0.0, max_seconds: f64::INFINITY, stall_steps: 0 }
     }
 }
 
@@ -38,9 +41,13 @@ pub enum StopReason {
     RelativeDecrease,
     /// The time budget was used.
     Time,
-    /// The loss, gradient or update became non-finite; the parameters are
-    /// those of the last good step.
-    NonFinite(OptimError),
+    /// The parameters did not change for [`RunOptions::stall_steps`] steps
+    /// in a row (an MM method whose bound promises no further decrease).
+    Stalled,
+    /// A step failed (the loss, gradient or update became non-finite, or
+    /// the optimizer cannot handle the problem); the parameters are those of
+    /// the last good step.
+    Failed(OptimError),
 }
 
 impl std::fmt::Display for StopReason {
@@ -50,7 +57,9 @@ impl std::fmt::Display for StopReason {
             StopReason::GradientNorm => write!(f, "gradient_norm"),
             StopReason::RelativeDecrease => write!(f, "relative_decrease"),
             StopReason::Time => write!(f, "time"),
-            StopReason::NonFinite(_) => write!(f, "non_finite"),
+            StopReason::Stalled => write!(f, "stalled"),
+            StopReason::Failed(OptimError::NonFinite { .. }) => write!(f, "non_finite"),
+            StopReason::Failed(_) => write!(f, "failed"),
         }
     }
 }
@@ -91,6 +100,9 @@ impl RunResult {
     }
 }
 
+/// Steps without any change of the parameters after which an MM run stops.
+pub const STALL_STEPS: usize = 20;
+
 /// Runs `optimizer` from `params` until a rule of `opts` fires, calling
 /// `observe` after every step (and once for the starting point).
 pub fn run(
@@ -104,11 +116,12 @@ pub fn run(
     let mut trace: Vec<TracePoint> = Vec::new();
     let mut pending: Option<TracePoint> = None;
     let mut stop = StopReason::MaxSteps;
+    let mut still = 0;
     for t in 1..=opts.max_steps {
         let record = match optimizer.step(problem, &mut params) {
             Ok(r) => r,
             Err(e) => {
-                stop = StopReason::NonFinite(e);
+                stop = StopReason::Failed(e);
                 break;
             }
         };
@@ -118,6 +131,7 @@ pub fn run(
         observe(&previous);
         trace.push(previous);
         let grad_small = opts.grad_tol > 0.0 && record.grad_norm <= opts.grad_tol;
+        still = if record.update_norm == 0.0 { still + 1 } else { 0 };
         pending =
             Some(TracePoint { step: t, loss: f64::NAN, seconds: start.elapsed().as_secs_f64(), record: Some(record) });
         if grad_small {
@@ -134,6 +148,10 @@ pub fn run(
         }
         if start.elapsed().as_secs_f64() >= opts.max_seconds {
             stop = StopReason::Time;
+            break;
+        }
+        if opts.stall_steps > 0 && still >= opts.stall_steps {
+            stop = StopReason::Stalled;
             break;
         }
     }

@@ -1,0 +1,25 @@
+//! Majorizers and their minimization.
+//!
+//! This layer owns the three MM step rules: [`safe_rate`] (one direction),
+//! [`safe_combination`] (a few directions over a box in the non-negative
+//! orthant) and [`full_mm`] (every coordinate over a box around the point);
+//! the trust-region adaptation ([`trust`]); and the small quadratic
+//! programs they solve, with faer ([`quadratic`]). Each rule returns a plan
+//! whose bound promises a strict decrease, or a zero step. It uses the
+//! `interval`, `tensor`, `expr` and `bound` layers; the optimizers that run
+//! these plans live in `optim`.
+//!
+//! ```
+//! use majorize::{Tensor, bound::Bounder, lang, mm};
+//! let m = lang::parse_inline("(x - 1)^2").unwrap();
+//! let b = Bounder::new(&m.graph, m.loss);
+//! // Along v = 2 from x = 0: h(eta) = 1 - 4 eta + 4 eta^2, minimized at 1/2.
+//! let p = mm::safe_rate::plan(&b, &[Tensor::scalar(0.0)], &[Tensor::scalar(2.0)], 1e12);
+//! assert!((p.eta - 0.5).abs() < 1e-15);
+//! ```
+
+pub mod full_mm;
+pub mod quadratic;
+pub mod safe_combination;
+pub mod safe_rate;
+pub mod trust;

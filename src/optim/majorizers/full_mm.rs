@@ -1,0 +1,129 @@
+//! The full-MM optimizer.
+
+use super::{MAX_RETRIES, distance};
+use crate::mm::{full_mm, trust};
+use crate::optim::optimizer::check_finite;
+use crate::optim::transform::global_norm;
+use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
+use crate::tensor::Tensor;
+
+/// # Full MM
+///
+/// For losses with few scalar parameters: a degree-2 enclosure in every
+/// coordinate over the box `x + [-r, r]` gives a quadratic majorizer (the
+/// interval Hessian coefficient dominated by one matrix), minimized over the
+/// box; each radius halves or doubles with its coordinate's step. No
+/// learning rate; the loss never increases. Its cost grows like the square
+/// of the number of scalars, so it takes at most [`FullMm::MAX_SCALARS`] and
+/// is the default only for small problems.
+///
+/// # Hyperparameters
+/// `radius` (1.0): the first half-width of the box in every coordinate.
+#[derive(Debug)]
+pub struct FullMm {
+    initial: f64,
+    radii: Vec<f64>,
+    steps: usize,
+}
+
+impl Default for FullMm {
+    fn default() -> Self {
+        Self::new(1.0)
+    }
+}
+
+impl FullMm {
+    /// The most scalar parameters full MM takes: its enclosure carries a
+    /// coefficient for every pair of coordinates.
+    pub const MAX_SCALARS: usize = 50;
+
+    /// Full MM with first box half-width `radius`.
+    pub fn new(radius: f64) -> Self {
+        FullMm { initial: radius, radii: Vec::new(), steps: 0 }
+    }
+}
+
+impl Optimizer for FullMm {
+    fn name(&self) -> &'static str {
+        "fullmm"
+    }
+
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        vec![("radius".into(), self.initial.to_string())]
+    }
+
+    fn reset(&mut self) {
+        self.radii.clear();
+        self.steps = 0;
+    }
+
+    fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
+        self.steps += 1;
+        let (f0, g) = problem.value_and_grad(params);
+        if !f0.is_finite() {
+            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
+        }
+        check_finite(&g, self.steps, "gradient")?;
+        let n: usize = params.iter().map(|t| t.shape().len()).sum();
+        if n > Self::MAX_SCALARS {
+            return Err(OptimError::NotApplicable(format!(
+                "fullmm handles at most {} scalar parameters, and this loss has {n}: use saferate or safecombination",
+                Self::MAX_SCALARS
+            )));
+        }
+        if self.radii.len() != n {
+            self.radii = vec![self.initial; n];
+        }
+        let mut radii = self.radii.clone();
+        let mut taken: Option<(Vec<f64>, Vec<Tensor>)> = None;
+        let mut bound = None;
+        for _ in 0..MAX_RETRIES {
+            let plan = full_mm::plan(problem.bounder(), params, &radii);
+            bound = Some((plan.enclosure.q(0, 0).lo(), plan.enclosure.q(0, 0).hi()));
+            if plan.z.iter().all(|&z| z == 0.0) {
+                if plan.upper.is_finite() {
+                    break;
+                }
+                radii.iter_mut().for_each(|r| *r = (*r / 2.0).max(trust::MIN_RADIUS));
+                continue;
+            }
+            let x_new = apply(params, &plan.z);
+            if problem.value(&x_new) <= f0 {
+                taken = Some((plan.z, x_new));
+                break;
+            }
+            radii.iter_mut().zip(&plan.z).for_each(|(r, z)| *r = (z.abs() / 2.0).min(*r / 2.0).max(trust::MIN_RADIUS));
+        }
+        let z = taken.as_ref().map_or_else(|| vec![0.0; n], |t| t.0.clone());
+        for ((r, used), zi) in self.radii.iter_mut().zip(&radii).zip(&z) {
+            *r = trust::adapt(*used, *zi);
+        }
+        let mut update_norm = 0.0;
+        if let Some((_, x_new)) = taken {
+            update_norm = distance(&x_new, params);
+            params.clone_from_slice(&x_new);
+        }
+        let mean_radius = radii.iter().sum::<f64>() / n.max(1) as f64;
+        Ok(StepRecord {
+            loss: f0,
+            grad_norm: global_norm(&g),
+            update_norm,
+            step_size: Some(z.iter().map(|v| v * v).sum::<f64>().sqrt()),
+            trust_radius: Some(mean_radius),
+            bound,
+        })
+    }
+}
+
+/// `x + z` with `z` flattened over the parameters in order.
+fn apply(x: &[Tensor], z: &[f64]) -> Vec<Tensor> {
+    let mut k = 0;
+    x.iter()
+        .map(|t| {
+            t.map(|v| {
+                k += 1;
+                v + z[k - 1]
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,39 @@
+//! The MM optimizers: the step rules of the `mm` layer, run against a
+//! [`Problem`](crate::optim::Problem) behind the [`Optimizer`](crate::optim::Optimizer)
+//! trait. Every accepted step is checked by evaluating the loss: a step
+//! whose bound promised a decrease but whose evaluated loss is higher (only
+//! rounding could do that) is refused and the trust region shrinks, so the
+//! loss never increases.
+
+mod direction;
+mod full_mm;
+mod safe_combination;
+mod safe_rate;
+
+pub use direction::Direction;
+pub use full_mm::FullMm;
+pub use safe_combination::SafeCombination;
+pub use safe_rate::SafeRate;
+
+use crate::tensor::Tensor;
+
+/// How many times a refused step is retried with a smaller region.
+pub(crate) const MAX_RETRIES: usize = 8;
+
+/// `x + sum_i s_i d_i` for lists of tensors.
+pub(crate) fn combine(x: &[Tensor], steps: &[(f64, &[Tensor])]) -> Vec<Tensor> {
+    let mut out = x.to_vec();
+    for &(s, d) in steps {
+        if s != 0.0 {
+            for (o, t) in out.iter_mut().zip(d) {
+                *o = o.zip_with(t, |a, b| a + s * b);
+            }
+        }
+    }
+    out
+}
+
+/// The norm of the difference of two parameter lists.
+pub(crate) fn distance(a: &[Tensor], b: &[Tensor]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x.zip_with(y, |p, q| (p - q) * (p - q)).sum_axis(None).item()).sum::<f64>().sqrt()
+}

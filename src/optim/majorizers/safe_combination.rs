@@ -1,0 +1,141 @@
+//! The SafeCombination optimizer.
+
+use super::{MAX_RETRIES, combine, distance};
+use crate::mm::{safe_combination, trust};
+use crate::optim::optimizer::check_finite;
+use crate::optim::transform::global_norm;
+use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
+use crate::tensor::Tensor;
+
+/// # SafeCombination
+///
+/// Each step combines a few directions with step sizes chosen together:
+/// the negative gradient restricted to each parameter tensor (per-tensor
+/// rates; the whole negative gradient when there are more than
+/// [`SafeCombination::MAX_BLOCKS`] tensors) and the previous step as a momentum direction.
+/// A degree-2 enclosure of `f(x + sum_i eta_i v_i)` over the box
+/// `prod_i [0, e_i]` gives a quadratic upper bound; the box-constrained QP
+/// is solved exactly (every active set) and each `e_i` adapts as in
+/// SafeRate. No learning rate; the loss never increases.
+///
+/// # Hyperparameters
+/// `radius` (1.0): the first trust radius of every direction.
+#[derive(Debug)]
+pub struct SafeCombination {
+    initial: f64,
+    /// Trust radii: one per gradient block, then the momentum direction.
+    radii: Vec<f64>,
+    previous: Option<Vec<Tensor>>,
+    steps: usize,
+}
+
+impl Default for SafeCombination {
+    fn default() -> Self {
+        Self::new(1.0)
+    }
+}
+
+impl SafeCombination {
+    /// Up to this many parameter tensors get a gradient direction each.
+    pub const MAX_BLOCKS: usize = 7;
+
+    /// SafeCombination with first trust radius `radius` for every direction.
+    pub fn new(radius: f64) -> Self {
+        SafeCombination { initial: radius, radii: Vec::new(), previous: None, steps: 0 }
+    }
+}
+
+impl Optimizer for SafeCombination {
+    fn name(&self) -> &'static str {
+        "safecombination"
+    }
+
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        vec![("radius".into(), self.initial.to_string())]
+    }
+
+    fn reset(&mut self) {
+        self.radii.clear();
+        self.previous = None;
+        self.steps = 0;
+    }
+
+    fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
+        self.steps += 1;
+        let (f0, g) = problem.value_and_grad(params);
+        if !f0.is_finite() {
+            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
+        }
+        check_finite(&g, self.steps, "gradient")?;
+        // The candidate directions, each with its slot in `radii`.
+        let neg: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
+        let mut slots: Vec<(usize, Vec<Tensor>)> = Vec::new();
+        if params.len() <= Self::MAX_BLOCKS {
+            for p in 0..params.len() {
+                if neg[p].norm() > 0.0 {
+                    let d = (0..params.len())
+                        .map(|q| if q == p { neg[q].clone() } else { Tensor::zeros(neg[q].shape()) })
+                        .collect();
+                    slots.push((p, d));
+                }
+            }
+        } else if global_norm(&neg) > 0.0 {
+            slots.push((0, neg.clone()));
+        }
+        let momentum_slot = Self::MAX_BLOCKS + 1;
+        if let Some(prev) = &self.previous {
+            slots.push((momentum_slot, prev.clone()));
+        }
+        if self.radii.len() < momentum_slot + 1 {
+            self.radii = vec![self.initial; momentum_slot + 1];
+        }
+        let mut radii: Vec<f64> = slots.iter().map(|(s, _)| self.radii[*s]).collect();
+        let dirs: Vec<Vec<Tensor>> = slots.iter().map(|(_, d)| d.clone()).collect();
+        let mut taken: Option<(Vec<f64>, Vec<Tensor>)> = None;
+        let mut bound = None;
+        if !dirs.is_empty() {
+            for _ in 0..MAX_RETRIES {
+                let plan = safe_combination::plan(problem.bounder(), params, &dirs, &radii);
+                bound = Some((plan.enclosure.q(0, 0).lo(), plan.enclosure.q(0, 0).hi()));
+                if plan.eta.iter().all(|&e| e == 0.0) {
+                    if plan.upper.is_finite() {
+                        break;
+                    }
+                    radii.iter_mut().for_each(|r| *r /= 2.0);
+                    continue;
+                }
+                let steps: Vec<(f64, &[Tensor])> =
+                    plan.eta.iter().zip(&dirs).map(|(&e, d)| (e, d.as_slice())).collect();
+                let x_new = combine(params, &steps);
+                if problem.value(&x_new) <= f0 {
+                    taken = Some((plan.eta, x_new));
+                    break;
+                }
+                radii.iter_mut().zip(&plan.eta).for_each(|(r, e)| *r = (e / 2.0).min(*r / 2.0).max(trust::MIN_RADIUS));
+            }
+        }
+        let etas = taken.as_ref().map_or_else(|| vec![0.0; slots.len()], |t| t.0.clone());
+        for ((slot, _), (r, eta)) in slots.iter().zip(radii.iter().zip(&etas)) {
+            self.radii[*slot] = trust::adapt(*r, *eta);
+        }
+        let mut update_norm = 0.0;
+        self.previous = None;
+        if let Some((_, x_new)) = taken {
+            let delta: Vec<Tensor> =
+                x_new.iter().zip(params.iter()).map(|(a, b)| a.zip_with(b, |p, q| p - q)).collect();
+            update_norm = distance(&x_new, params);
+            if update_norm > 0.0 {
+                self.previous = Some(delta);
+            }
+            params.clone_from_slice(&x_new);
+        }
+        Ok(StepRecord {
+            loss: f0,
+            grad_norm: global_norm(&g),
+            update_norm,
+            step_size: etas.first().copied(),
+            trust_radius: radii.first().copied(),
+            bound,
+        })
+    }
+}

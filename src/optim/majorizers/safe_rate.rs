@@ -1,0 +1,118 @@
+//! The SafeRate optimizer.
+
+use super::{Direction, MAX_RETRIES, combine, distance};
+use crate::mm::{safe_rate, trust};
+use crate::optim::optimizer::check_finite;
+use crate::optim::transform::{DynTransform, global_norm};
+use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
+use crate::tensor::Tensor;
+
+/// # SafeRate
+///
+/// Each step bounds `h(eta) = f(x + eta v)` at degree 2 over
+/// `[0, eta_max]` and steps to the clipped minimizer of the upper quadratic;
+/// `eta_max` doubles when the step reaches past half of it and halves
+/// otherwise. `v` is the negative gradient, or any baseline's update
+/// ("SafeRate(Adam)"). No learning rate; the loss never increases.
+///
+/// # Hyperparameters
+/// `eta_max` (1.0): the first trust radius (adapted from then on).
+///
+/// # References
+/// Streeter & Dillon, arXiv:2212.11429 (SafeRate); autobound.md section 5.
+#[derive(Debug)]
+pub struct SafeRate {
+    direction: Direction,
+    initial: f64,
+    eta_max: f64,
+    steps: usize,
+}
+
+impl Default for SafeRate {
+    fn default() -> Self {
+        Self::new(1.0)
+    }
+}
+
+impl SafeRate {
+    /// SafeRate along the negative gradient, with first trust radius `eta_max`.
+    pub fn new(eta_max: f64) -> Self {
+        SafeRate { direction: Direction::NegativeGradient, initial: eta_max, eta_max, steps: 0 }
+    }
+
+    /// SafeRate along a baseline's update.
+    pub fn with_direction(mut self, transform: Box<dyn DynTransform>) -> Self {
+        self.direction = Direction::update(transform);
+        self
+    }
+
+    /// The current trust radius.
+    pub fn eta_max(&self) -> f64 {
+        self.eta_max
+    }
+}
+
+impl Optimizer for SafeRate {
+    fn name(&self) -> &'static str {
+        "saferate"
+    }
+
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        let mut h = vec![("direction".into(), self.direction.name()), ("eta_max".into(), self.initial.to_string())];
+        h.extend(self.direction.hyperparameters().into_iter().map(|(k, v)| (format!("direction.{k}"), v)));
+        h
+    }
+
+    fn reset(&mut self) {
+        self.eta_max = self.initial;
+        self.steps = 0;
+        self.direction.reset();
+    }
+
+    fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
+        self.steps += 1;
+        let (f0, g) = problem.value_and_grad(params);
+        if !f0.is_finite() {
+            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
+        }
+        check_finite(&g, self.steps, "gradient")?;
+        let v = self.direction.propose(&g, params);
+        check_finite(&v, self.steps, "update")?;
+        let mut e = self.eta_max;
+        let mut taken = None;
+        let mut last = None;
+        for _ in 0..MAX_RETRIES {
+            let plan = safe_rate::plan(problem.bounder(), params, &v, e);
+            e = plan.eta_max;
+            if plan.eta == 0.0 {
+                last = Some(plan);
+                break;
+            }
+            let x_new = combine(params, &[(plan.eta, &v)]);
+            if problem.value(&x_new) <= f0 {
+                taken = Some((plan.eta, x_new));
+                last = Some(plan);
+                break;
+            }
+            // Only rounding can make the evaluated loss rise: refuse and shrink.
+            e = plan.eta / 2.0;
+            last = Some(plan);
+        }
+        let eta = taken.as_ref().map_or(0.0, |t| t.0);
+        self.eta_max = trust::adapt(e, eta);
+        let mut update_norm = 0.0;
+        if let Some((_, x_new)) = taken {
+            update_norm = distance(&x_new, params);
+            params.clone_from_slice(&x_new);
+        }
+        let bound = last.map(|p| (p.coefficients[2].lo(), p.coefficients[2].hi()));
+        Ok(StepRecord {
+            loss: f0,
+            grad_norm: global_norm(&g),
+            update_norm,
+            step_size: Some(eta),
+            trust_radius: Some(e),
+            bound,
+        })
+    }
+}

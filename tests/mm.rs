@@ -1,0 +1,213 @@
+//! The MM optimizers: every step is monotone on random losses (convex and
+//! not), they converge on strongly convex ones, and the examples converge.
+
+mod common;
+
+use common::{example, instr, params_from, random_model};
+use majorize::optim::{self, FullMm, RunOptions, RunResult, SafeCombination, SafeRate};
+use majorize::{Evaluator, Model, Optimizer, Problem, Shape, Tensor, lang};
+use proptest::prelude::*;
+
+fn run(model: &Model, opt: &mut dyn Optimizer, x0: Vec<Tensor>, steps: usize, tol: f64) -> RunResult {
+    let mut p = Problem::new(model);
+    optim::run(opt, &mut p, x0, &RunOptions { max_steps: steps, grad_tol: tol, ..RunOptions::default() }, |_| {})
+}
+
+fn monotone(r: &RunResult) -> bool {
+    r.trace.windows(2).all(|w| w[1].loss <= w[0].loss)
+}
+
+fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
+    vec![
+        ("saferate", Box::new(SafeRate::default())),
+        ("safecombination", Box::new(SafeCombination::default())),
+        ("fullmm", Box::new(FullMm::default())),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Random losses over every primitive (convex or not, possibly unbounded
+    /// below): every step of every MM optimizer keeps or lowers the loss,
+    /// and the parameters stay finite.
+    #[test]
+    fn every_step_is_monotone(
+        prog in prop::collection::vec(instr(), 1..10),
+        vals in prop::collection::vec(-1.5f64..1.5, 10),
+    ) {
+        let model = random_model(&prog, false);
+        let x0 = params_from(&model, &vals);
+        let mut ev = Evaluator::new(&model.graph, model.loss);
+        let (f, g) = ev.value_and_grad(&x0);
+        if !f.is_finite() || !g.iter().all(Tensor::is_finite) {
+            return Ok(());
+        }
+        for (name, mut opt) in mm_optimizers() {
+            let r = run(&model, opt.as_mut(), x0.clone(), 12, 0.0);
+            prop_assert!(monotone(&r), "{name} on {}: {:?}", model.graph.display(model.loss), r.trace.iter().map(|p| p.loss).collect::<Vec<_>>());
+            prop_assert!(r.params.iter().all(Tensor::is_finite), "{name}: non-finite parameters");
+        }
+    }
+
+    /// A strongly convex loss with random data: the gradient norm falls below
+    /// the tolerance.
+    #[test]
+    fn strongly_convex_losses_converge(
+        a in prop::collection::vec(-1.0f64..1.0, 24),
+        b in prop::collection::vec(-1.0f64..1.0, 8),
+        lambda in 0.05f64..1.0,
+        x0 in prop::collection::vec(-2.0f64..2.0, 3),
+    ) {
+        let mut g = majorize::Graph::new();
+        let w = g.param("w", Shape::Vector(3)).unwrap();
+        let am = g.data("A", Tensor::new(Shape::Matrix(8, 3), a)).unwrap();
+        let bv = g.data("b", Tensor::vector(b)).unwrap();
+        // 0.5 mean((A w - b)^2) + mean(softplus(A w)) + lambda |w|^2
+        let aw = g.matmul(am, w).unwrap();
+        let r = g.sub(aw, bv).unwrap();
+        let r2 = g.powi(r, 2);
+        let fit = g.mean(r2, None).unwrap();
+        let half = g.constant(0.5);
+        let fit = g.mul(half, fit).unwrap();
+        let sp = g.func(majorize::Func::Softplus, aw);
+        let sp = g.mean(sp, None).unwrap();
+        let w2 = g.powi(w, 2);
+        let reg = g.sum(w2, None).unwrap();
+        let l = g.constant(lambda);
+        let reg = g.mul(l, reg).unwrap();
+        let s = g.add(fit, sp).unwrap();
+        let loss = g.add(s, reg).unwrap();
+        let model = Model::new(g, loss, vec![Tensor::zeros(Shape::Vector(3))]).unwrap();
+        for (name, mut opt) in mm_optimizers() {
+            let r = run(&model, opt.as_mut(), vec![Tensor::vector(x0.clone())], 2000, 1e-7);
+            prop_assert!(monotone(&r), "{name}");
+            let mut ev = Evaluator::new(&model.graph, model.loss);
+            let (_, grad) = ev.value_and_grad(&r.params);
+            prop_assert!(grad[0].norm() <= 1e-6, "{name}: gradient norm {} after {} steps ({})", grad[0].norm(), r.steps(), r.stop);
+        }
+    }
+}
+
+#[test]
+fn rosenbrock_to_1e_10() {
+    let model = example("rosenbrock.loss");
+    let r = run(&model, &mut FullMm::default(), model.init.clone(), 1000, 0.0);
+    assert!(monotone(&r));
+    assert!(r.loss() < 1e-10, "{} after {} steps", r.loss(), r.steps());
+}
+
+/// Logistic regression on breast_cancer, against Newton's method in f64.
+#[test]
+fn logistic_regression_reaches_the_newton_optimum() {
+    let model = example("logistic_breast_cancer.loss");
+    let data = |name: &str| {
+        let d = model.graph.data_tensors().iter().find(|d| d.name == name).unwrap();
+        (*d.value).clone()
+    };
+    let (x, y) = (data("X"), data("y"));
+    let (n, p) = match x.shape() {
+        Shape::Matrix(n, p) => (n, p),
+        s => panic!("{s}"),
+    };
+    // Newton on f(w, b) = mean(softplus(z) - y z) + 1e-3 |w|^2, z = X w + b.
+    let mut theta = vec![0.0; p + 1];
+    for _ in 0..30 {
+        let mut grad = vec![0.0; p + 1];
+        let mut hess = faer::Mat::<f64>::zeros(p + 1, p + 1);
+        for i in 0..n {
+            let row: Vec<f64> = (0..p).map(|j| x.at(i, j)).chain(std::iter::once(1.0)).collect();
+            let z: f64 = row.iter().zip(&theta).map(|(a, b)| a * b).sum();
+            let s = 1.0 / (1.0 + (-z).exp());
+            for a in 0..=p {
+                grad[a] += (s - y.data()[i]) * row[a] / n as f64;
+                for b in 0..=p {
+                    hess[(a, b)] += s * (1.0 - s) * row[a] * row[b] / n as f64;
+                }
+            }
+        }
+        for a in 0..p {
+            grad[a] += 2e-3 * theta[a];
+            hess[(a, a)] += 2e-3;
+        }
+        let rhs = faer::Mat::<f64>::from_fn(p + 1, 1, |r, _| grad[r]);
+        use faer::prelude::Solve;
+        let step = hess.partial_piv_lu().solve(&rhs);
+        for a in 0..=p {
+            theta[a] -= step[(a, 0)];
+        }
+    }
+    let optimum = {
+        let mut ev = Evaluator::new(&model.graph, model.loss);
+        ev.forward(&[Tensor::vector(theta[..p].to_vec()), Tensor::scalar(theta[p])]).item()
+    };
+    for (name, mut opt) in [
+        ("safecombination", Box::new(SafeCombination::default()) as Box<dyn Optimizer>),
+        ("saferate", Box::new(SafeRate::default())),
+    ] {
+        let r = run(&model, opt.as_mut(), model.init.clone(), 2000, 0.0);
+        assert!(monotone(&r), "{name}");
+        assert!((r.loss() - optimum).abs() <= 1e-6, "{name}: {} vs the optimum {optimum}", r.loss());
+    }
+}
+
+#[test]
+fn softmax_regressions_converge() {
+    for name in ["softmax_iris.loss", "softmax_wine.loss"] {
+        let model = example(name);
+        let r = run(&model, &mut SafeCombination::default(), model.init.clone(), 2000, 0.0);
+        assert!(monotone(&r), "{name}");
+        let mut ev = Evaluator::new(&model.graph, model.loss);
+        let (_, g) = ev.value_and_grad(&r.params);
+        let norm: f64 = g.iter().map(|t| t.dot(t)).sum::<f64>().sqrt();
+        assert!(norm < 1e-5, "{name}: gradient norm {norm} at loss {} ({})", r.loss(), r.stop);
+    }
+}
+
+#[test]
+fn the_digits_mlp_decreases_monotonically_over_200_steps() {
+    let model = example("mlp_digits.loss");
+    let r = run(&model, &mut SafeRate::default(), model.init.clone(), 200, 0.0);
+    assert_eq!(r.steps(), 200, "{}", r.stop);
+    assert!(monotone(&r));
+    assert!(r.loss() < 0.5 * r.trace[0].loss, "{} -> {}", r.trace[0].loss, r.loss());
+}
+
+/// SafeRate wraps a baseline's update: monotone, and it beats that baseline's
+/// own fixed-rate steps when the rate is too large.
+#[test]
+fn saferate_wraps_a_baseline_direction() {
+    let model = example("rosenbrock.loss");
+    let entry = optim::find(optim::baselines(), "adam").unwrap();
+    let adam = entry.direction(&optim::options(&entry, Some(0.5), None).unwrap()).unwrap();
+    let r = run(&model, &mut SafeRate::default().with_direction(adam), model.init.clone(), 300, 0.0);
+    assert!(monotone(&r));
+    let plain = run(
+        &model,
+        entry.build(&optim::options(&entry, Some(0.5), None).unwrap()).unwrap().as_mut(),
+        model.init.clone(),
+        300,
+        0.0,
+    );
+    assert!(!monotone(&plain), "plain Adam at lr 0.5 is not monotone here");
+    assert!(r.loss() < r.trace[0].loss);
+}
+
+/// Domains: the bound over a region that leaves log's domain is infinite,
+/// so the trust region shrinks instead of stepping into NaN.
+#[test]
+fn no_nan_at_domain_boundaries() {
+    for src in ["x - 2*log(x)", "rsqrt(x) + x", "sqrt(x) - log(x) + 0.1*x^2"] {
+        let mut model = lang::parse_inline(src).unwrap();
+        model.set_init("x", Tensor::scalar(0.05)).unwrap();
+        for (name, mut opt) in mm_optimizers() {
+            let r = run(&model, opt.as_mut(), model.init.clone(), 200, 0.0);
+            assert!(monotone(&r), "{name} on {src}");
+            assert!(
+                r.params[0].item().is_finite() && r.params[0].item() > 0.0,
+                "{name} on {src}: {}",
+                r.params[0].item()
+            );
+        }
+    }
+}
