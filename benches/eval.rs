@@ -23,22 +23,24 @@ fn mlp(c: &mut Criterion) {
     c.bench_function("mlp_digits/bound_degree2_line", |b| {
         b.iter(|| bounder.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
     });
-    // Whole optimizer steps from the same point: SafeRate (gradient, bound
-    // pass, loss check) against a plain gradient step.
+    // Whole optimizer steps, five in a row from the start as in a run: a
+    // plain gradient step against a SafeRate step (gradient, bound pass along
+    // the step, and the check of the new loss, whose forward pass the next
+    // gradient reuses).
     let mut problem = Problem::new(&model);
     let mut sgd = Sgd { lr: 0.1, ..Sgd::default() }.build().expect("valid");
-    c.bench_function("mlp_digits/sgd_step", |b| {
+    c.bench_function("mlp_digits/sgd_5_steps", |b| {
         b.iter(|| {
             let mut x = model.init.clone();
-            sgd.step(&mut problem, &mut x).expect("finite").loss
+            (0..5).map(|_| sgd.step(&mut problem, &mut x).expect("finite").loss).sum::<f64>()
         })
     });
-    let mut safe = SafeRate::new(0.5);
-    c.bench_function("mlp_digits/saferate_step", |b| {
+    let mut safe = SafeRate::default();
+    c.bench_function("mlp_digits/saferate_5_steps", |b| {
         b.iter(|| {
             safe.reset();
             let mut x = model.init.clone();
-            safe.step(&mut problem, &mut x).expect("finite").loss
+            (0..5).map(|_| safe.step(&mut problem, &mut x).expect("finite").loss).sum::<f64>()
         })
     });
 }
