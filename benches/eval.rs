@@ -1,12 +1,13 @@
 //! Forward and forward+gradient passes of the digits MLP (64-32-10,
-//! softplus) on all 1797 rows: the cost that bounding and optimizer steps
-//! are compared against.
+//! softplus) on all 1797 rows: the cost that bounding, simplification and
+//! optimizer steps are compared against.
 
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use majorize::bound::Bounder;
 use majorize::optim::{Optimizer, SafeRate, Sgd};
+use majorize::simplify::Simplifier;
 use majorize::{Evaluator, Interval, Problem, Tensor, lang};
 
 fn mlp(c: &mut Criterion) {
@@ -22,6 +23,17 @@ fn mlp(c: &mut Criterion) {
     let bounder = Bounder::new(&model.graph, model.loss);
     c.bench_function("mlp_digits/bound_degree2_line", |b| {
         b.iter(|| bounder.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
+    });
+    // Simplification (egg) of the whole loss, and what it buys: the forward
+    // pass and the bound pass of the rewritten graph.
+    let simplifier = Simplifier::default();
+    c.bench_function("mlp_digits/simplify", |b| b.iter(|| simplifier.run(&model.graph, model.loss).report.cost_after));
+    let s = simplifier.run(&model.graph, model.loss);
+    let mut ev_s = Evaluator::new(&s.graph, s.root);
+    c.bench_function("mlp_digits/forward_simplified", |b| b.iter(|| ev_s.forward(&model.init).item()));
+    let bounder_s = Bounder::new(&s.graph, s.root);
+    c.bench_function("mlp_digits/bound_degree2_line_simplified", |b| {
+        b.iter(|| bounder_s.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
     });
     // Whole optimizer steps, five in a row from the start as in a run: a
     // plain gradient step against a SafeRate step (gradient, bound pass along

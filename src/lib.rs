@@ -20,7 +20,9 @@
 //! ```
 //!
 //! A loss is an expression graph over tensors of rank 0 to 2, written in a
-//! small language ([`lang`]) or built from Rust ([`Builder`]). [`Evaluator`]
+//! small language ([`lang`]) or built from Rust ([`Builder`]).
+//! [`simplify`] rewrites it by equality saturation into an equivalent graph
+//! with fewer repeated parameters (tighter bounds) and less work. [`Evaluator`]
 //! computes its value and reverse-mode gradient; [`bound`] encloses it over
 //! a trust region with rigorous Taylor enclosures; [`mm`] turns those into
 //! steps ([`mm::safe_rate`], [`mm::safe_combination`], [`mm::full_mm`]); and
@@ -28,7 +30,7 @@
 //! [`Optimizer`] trait (`examples/embed.rs` steps one in its own loop).
 //!
 //! Layers, each using only those before it: `interval`, `tensor`, `expr`,
-//! [`lang`], [`eval`], [`bound`], [`mm`], [`optim`]. See `docs/` for the
+//! [`lang`], [`simplify`], [`eval`], [`bound`], [`mm`], [`optim`]. See `docs/` for the
 //! language, the command line and the methods.
 
 #![warn(missing_docs)]
@@ -42,6 +44,7 @@ mod interval;
 pub mod lang;
 pub mod mm;
 pub mod optim;
+pub mod simplify;
 mod tensor;
 
 pub use error::Error;

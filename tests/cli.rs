@@ -387,3 +387,52 @@ fn minimize_defaults_to_mm_with_no_learning_rate() {
         assert!(stderr(&o).starts_with(want), "{args:?}: got `{}`", stderr(&o));
     }
 }
+
+#[test]
+fn simplify_prints_the_rewritten_expression() {
+    let o = majorize(&["simplify", "log(1 + exp(-3*x))", "--stats"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "softplus(-3 * x)");
+    assert!(stderr(&o).contains("occurrences"), "{}", stderr(&o));
+    // A leading minus is an expression, not a flag.
+    let o = majorize(&["simplify", "-log(sigmoid(x))", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["expression"], "softplus(-x)", "{v}");
+    assert_eq!(v["changed"], true);
+    // A file prints as statements, with its shared subexpressions named.
+    let mlp = examples().into_iter().find(|p| p.ends_with("mlp_digits.loss")).unwrap();
+    let o = majorize(&["simplify", mlp.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("let t1 = ") && text.contains("\nminimize "), "{text}");
+    let o = majorize(&["simplify", "nope.loss"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bound_is_tighter_with_simplification_and_no_simplify_turns_it_off() {
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["bound", "log(1 + exp(-3*x))", "--at", "0", "--over", "-1,2", "--json"];
+        args.extend_from_slice(extra);
+        let o = majorize(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let width =
+        |v: &serde_json::Value| v["coefficients"][2][1].as_f64().unwrap() - v["coefficients"][2][0].as_f64().unwrap();
+    let with = run(&[]);
+    let without = run(&["--no-simplify"]);
+    assert_eq!(with["simplified"], true);
+    assert_eq!(without["simplified"], false);
+    // The reference gives [-219, 44] here (with range propagation).
+    assert!(width(&with) * 10.0 <= 219.0 + 44.0, "{with}");
+    assert!(width(&with) < width(&without));
+    // eval gives the same value either way.
+    let e = |extra: &[&str]| {
+        let mut args = vec!["eval", "softplus(x) - x + x*x", "--init", "x=0.3", "--json"];
+        args.extend_from_slice(extra);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&majorize(&args))).unwrap();
+        v["loss"].as_f64().unwrap()
+    };
+    assert!((e(&[]) - e(&["--no-simplify"])).abs() < 1e-14);
+}

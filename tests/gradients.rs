@@ -76,9 +76,14 @@ proptest! {
         let (h1, h2) = (1e-5, 5e-6);
         let s1 = (gx(&mut ev, x0 + h1) - gx(&mut ev, x0 - h1)) / (2.0 * h1);
         let s2 = (gx(&mut ev, x0 + h2) - gx(&mut ev, x0 - h2)) / (2.0 * h2);
-        if (s1 - s2).abs() <= 1e-6 * (1.0 + s1.abs()) + 1e-9 * g.abs() {
+        // Central differences err by O(h^2); Richardson's (4 s2 - s1) / 3
+        // cancels that term (near a singularity such as cbrt's at 0 the
+        // plain difference is off by 1e-6 relative). Compare only where
+        // the two step sizes roughly agree, away from kinks.
+        let richardson = (4.0 * s2 - s1) / 3.0;
+        if (s1 - s2).abs() <= 1e-4 * (1.0 + s1.abs()) + 1e-9 * g.abs() {
             let tol = 1e-6 * (1.0 + d.v2.abs()) + 1e-9 * g.abs();
-            prop_assert!((d.v2 - s1).abs() <= tol, "second derivative: num-dual {} vs difference of gradients {}", d.v2, s1);
+            prop_assert!((d.v2 - richardson).abs() <= tol, "second derivative: num-dual {} vs difference of gradients {}", d.v2, richardson);
         }
     }
 }

@@ -3,7 +3,8 @@
 //! This layer owns the table of function facts and the sharp 1-D rules
 //! (`facts`, `primitive`), enclosure arithmetic in one variable with sharp
 //! truncation (`poly`, `range`), the pushforward of an enclosure through a
-//! graph (`line`), and the public call [`taylor_bounds`]. Every bound holds
+//! graph (`line`), and the public calls [`taylor_bounds`] and
+//! [`taylor_bounds_simplified`]. Every bound holds
 //! in floating point (outward rounding throughout); where none can be formed
 //! the interval is infinite. It uses the `interval`, `tensor`, `expr` and
 //! `eval` layers.
@@ -36,6 +37,7 @@ pub use quad::{Layout, QuadEnclosure, QuadVal};
 
 use crate::expr::{Graph, NodeId};
 use crate::interval::Interval;
+use crate::simplify::Simplifier;
 use crate::tensor::Tensor;
 
 /// A degree-k Taylor enclosure of a scalar function of one variable at
@@ -54,6 +56,11 @@ pub struct Enclosure {
 }
 
 impl Enclosure {
+    /// The width of the last (interval) coefficient: `inf` if it is not finite.
+    pub fn width(&self) -> f64 {
+        self.coefficients.last().map_or(f64::INFINITY, |c| if c.is_finite() { c.width() } else { f64::INFINITY })
+    }
+
     /// The degree k.
     pub fn degree(&self) -> usize {
         self.coefficients.len() - 1
@@ -134,6 +141,29 @@ pub fn taylor_bounds(graph: &Graph, root: NodeId, x0: f64, (lo, hi): (f64, f64),
     let bounder = Bounder::new(graph, root);
     let coefficients = along(&bounder, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
     Enclosure { x0, region, coefficients }
+}
+
+/// [`taylor_bounds`] of the expression and of its simplified form
+/// ([`Simplifier`]), keeping the narrower. Both are sound, so the choice is,
+/// and simplification never makes the bound wider. The second value says
+/// whether the simplified form was kept.
+///
+/// # Panics
+/// As [`taylor_bounds`].
+pub fn taylor_bounds_simplified(
+    graph: &Graph,
+    root: NodeId,
+    x0: f64,
+    region: (f64, f64),
+    k: usize,
+) -> (Enclosure, bool) {
+    let original = taylor_bounds(graph, root, x0, region, k);
+    let s = Simplifier::default().run(graph, root);
+    if !s.report.changed {
+        return (original, false);
+    }
+    let simplified = taylor_bounds(&s.graph, s.root, x0, region, k);
+    if simplified.width() <= original.width() { (simplified, true) } else { (original, false) }
 }
 
 /// The coefficients of the scalar root's degree-`k` enclosure when every

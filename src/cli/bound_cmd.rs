@@ -5,12 +5,13 @@ use majorize::bound::{self, Enclosure, MAX_DEGREE};
 use majorize::{Error, Evaluator, Interval, Tensor, lang};
 use serde_json::{Value, json};
 
-use super::{output, plot};
+use super::{output, plot, source};
 
 /// Arguments of `majorize bound`.
 #[derive(Args, Debug)]
 pub struct BoundArgs {
     /// A one-variable expression, such as '1.5*exp(3*x) - 25*x^2'.
+    #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// The expansion point x0.
     #[arg(long, value_name = "X0", allow_negative_numbers = true)]
@@ -27,6 +28,8 @@ pub struct BoundArgs {
     /// Draw f and its upper and lower polynomial bounds over the region (.png or .svg).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<String>,
+    #[command(flatten)]
+    pub simplify: source::SimplifyFlag,
 }
 
 fn parse_region(text: &str) -> Result<(f64, f64), Error> {
@@ -65,7 +68,11 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
     if args.degree > MAX_DEGREE {
         return Err(Error::Usage(format!("--degree must be between 0 and {MAX_DEGREE}, got {}", args.degree)));
     }
-    let e = bound::taylor_bounds(&model.graph, model.loss, args.at, (lo, hi), args.degree);
+    let (e, simplified) = if args.simplify.no_simplify {
+        (bound::taylor_bounds(&model.graph, model.loss, args.at, (lo, hi), args.degree), false)
+    } else {
+        bound::taylor_bounds_simplified(&model.graph, model.loss, args.at, (lo, hi), args.degree)
+    };
     if args.json {
         let k = e.degree();
         let coefs: Vec<Value> = e.coefficients.iter().enumerate().map(|(i, &c)| coefficient(c, i == k)).collect();
@@ -76,6 +83,7 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
             "over": [lo, hi],
             "degree": k,
             "finite": e.is_finite(),
+            "simplified": simplified,
         });
         println!("{out}");
     } else {

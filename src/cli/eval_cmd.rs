@@ -10,6 +10,7 @@ use super::{output, source};
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// A `.loss` file, or an inline expression such as '(1-x)^2 + 100*(y-x^2)^2'.
+    #[arg(allow_hyphen_values = true)]
     pub loss: String,
     /// Initial parameter values: NAME=V,... (a vector takes a bracketed list: 'w=[1,-2,3]').
     #[arg(long, value_name = "NAME=V,...")]
@@ -20,12 +21,15 @@ pub struct EvalArgs {
     /// Print one JSON object: {"loss": ..., "grad": {...}}.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub simplify: source::SimplifyFlag,
 }
 
 /// Runs `majorize eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Error> {
     let mut model = source::load_model(&args.loss)?;
     source::apply_init(&mut model, args.init.as_deref())?;
+    let model = args.simplify.apply(model);
     let mut ev = Evaluator::new(&model.graph, model.loss);
     let (loss, grad) = if args.grad {
         let (l, g) = ev.value_and_grad(&model.init);

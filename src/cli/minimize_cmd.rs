@@ -20,6 +20,7 @@ pub const COMBINATION_LIMIT: usize = 1000;
 #[derive(Args, Debug)]
 pub struct MinimizeArgs {
     /// A `.loss` file, or an inline expression such as '(1-x)^2 + 100*(y-x^2)^2'.
+    #[arg(allow_hyphen_values = true)]
     pub loss: String,
     /// Initial parameter values: NAME=V,... (a vector takes a bracketed list: 'w=[1,-2,3]').
     #[arg(long, value_name = "NAME=V,...")]
@@ -60,6 +61,8 @@ pub struct MinimizeArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub simplify: source::SimplifyFlag,
 }
 
 /// The optimizer the rule picks for `model` when none is named.
@@ -100,6 +103,7 @@ fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error
 pub fn run(args: &MinimizeArgs) -> Result<(), Error> {
     let mut model = source::load_model(&args.loss)?;
     source::apply_init(&mut model, args.init.as_deref())?;
+    let model = args.simplify.apply(model);
     if let Some(tol) = args.tol
         && (tol.is_nan() || tol < 0.0)
     {

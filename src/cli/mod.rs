@@ -7,6 +7,7 @@ mod minimize_cmd;
 mod optimizers_cmd;
 mod output;
 mod plot;
+mod simplify_cmd;
 mod source;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,8 @@ enum Command {
     Eval(eval_cmd::EvalArgs),
     /// The Taylor enclosure of a one-variable expression over a trust region.
     Bound(bound_cmd::BoundArgs),
+    /// Print the expression rewritten by equality saturation (what eval, bound and minimize use).
+    Simplify(simplify_cmd::SimplifyArgs),
     /// Minimize a loss with an optimizer.
     Minimize(minimize_cmd::MinimizeArgs),
     /// List every optimizer with its hyperparameters and defaults.
@@ -39,6 +42,7 @@ pub fn run() -> Result<(), Error> {
     match cli.command {
         Command::Eval(args) => eval_cmd::run(&args),
         Command::Bound(args) => bound_cmd::run(&args),
+        Command::Simplify(args) => simplify_cmd::run(&args),
         Command::Minimize(args) => minimize_cmd::run(&args),
         Command::Optimizers(args) => optimizers_cmd::run(&args),
     }

@@ -3,13 +3,19 @@
 use std::path::Path;
 
 use majorize::optim::split_pairs;
+use majorize::simplify::Simplifier;
 use majorize::{Error, Model, Shape, Tensor, lang};
 
-/// Loads `FILE.loss` or an inline expression. An argument that names an
-/// existing file, or ends in `.loss`, is a file.
+/// Whether the loss argument names a file: an existing file, or a name
+/// ending in `.loss`.
+pub fn is_file(arg: &str) -> bool {
+    Path::new(arg).is_file() || arg.ends_with(".loss")
+}
+
+/// Loads `FILE.loss` or an inline expression (see [`is_file`]).
 pub fn load_model(arg: &str) -> Result<Model, Error> {
     let path = Path::new(arg);
-    if path.is_file() || arg.ends_with(".loss") {
+    if is_file(arg) {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
             action: "read",
             path: arg.to_string(),
@@ -19,6 +25,21 @@ pub fn load_model(arg: &str) -> Result<Model, Error> {
         Ok(lang::parse_program(arg, &text, base)?)
     } else {
         Ok(lang::parse_inline(arg)?)
+    }
+}
+
+/// The `--no-simplify` switch shared by the commands that evaluate or bound.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct SimplifyFlag {
+    /// Use the expression as written, without rewriting it first (see `majorize simplify`).
+    #[arg(long)]
+    pub no_simplify: bool,
+}
+
+impl SimplifyFlag {
+    /// The model to work on: simplified unless `--no-simplify`.
+    pub fn apply(self, model: Model) -> Model {
+        if self.no_simplify { model } else { Simplifier::default().run_model(&model).0 }
     }
 }
 

@@ -34,7 +34,9 @@ pub(super) fn eval_node(graph: &Graph, node: &Node, values: &[Tensor], params: &
         Op::PowI(a, n) => v(a).map(|x| x.powi(n)),
         Op::PowF(a, p) => {
             let p = p.get();
-            v(a).map(|x| x.powf(p))
+            // A real power is defined on x >= 0 only; f64's powf would give
+            // a number at x = -inf.
+            v(a).map(|x| if x < 0.0 { f64::NAN } else { x.powf(p) })
         }
         Op::Func(f, a) => v(a).map(|x| func::value(f, x)),
         Op::Sum(a, axis) => v(a).sum_axis(axis.map(usize::from)),

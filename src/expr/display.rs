@@ -1,5 +1,7 @@
 //! Printing a node back as loss-language source.
 
+use std::collections::HashMap;
+
 use super::{Graph, NodeId, Op};
 
 /// Binding strength of the printed form, lowest first.
@@ -14,15 +16,45 @@ impl Graph {
     /// parentheses that precedence needs. Shared subexpressions are printed
     /// once per use.
     pub fn display(&self, id: NodeId) -> String {
-        self.fmt_node(id).0
+        self.fmt_node(id, &HashMap::new()).0
     }
 
-    fn wrap(&self, id: NodeId, min: u8) -> String {
-        let (s, level) = self.fmt_node(id);
+    /// The expression of `root` as loss-language statements: one `let`
+    /// per subexpression used more than once (named `t1`, `t2`, ...), then
+    /// `minimize`. Parameters and data keep their names.
+    pub fn display_program(&self, root: NodeId) -> String {
+        let nodes = self.reachable(root);
+        let mut uses: HashMap<NodeId, usize> = HashMap::new();
+        for &n in &nodes {
+            for c in self.node(n).op.children() {
+                *uses.entry(c).or_default() += 1;
+            }
+        }
+        let mut names = HashMap::new();
+        let mut out = String::new();
+        for &n in &nodes {
+            let leaf = matches!(self.node(n).op, Op::Param(_) | Op::Data(_) | Op::Const(_));
+            if n != root && !leaf && uses.get(&n).copied().unwrap_or(0) > 1 {
+                let name = format!("t{}", names.len() + 1);
+                out.push_str(&format!("let {name} = {}\n", self.fmt_node(n, &names).0));
+                names.insert(n, name);
+            }
+        }
+        out.push_str(&format!("minimize {}\n", self.fmt_node(root, &names).0));
+        out
+    }
+
+    fn wrap(&self, id: NodeId, min: u8, names: &HashMap<NodeId, String>) -> String {
+        let (s, level) = self.fmt_node(id, names);
         if level < min { format!("({s})") } else { s }
     }
 
-    fn fmt_node(&self, id: NodeId) -> (String, u8) {
+    fn fmt_node(&self, id: NodeId, names: &HashMap<NodeId, String>) -> (String, u8) {
+        if let Some(name) = names.get(&id) {
+            return (name.clone(), ATOM);
+        }
+        let wrap = |a: NodeId, min: u8| self.wrap(a, min, names);
+        let show = |a: NodeId| self.fmt_node(a, names).0;
         let axis = |a: Option<u8>| a.map(|a| format!(", {a}")).unwrap_or_default();
         match self.node(id).op {
             Op::Param(i) => (self.params()[i].name.clone(), ATOM),
@@ -32,18 +64,18 @@ impl Graph {
                 let level = if v < 0.0 { UNARY } else { ATOM };
                 (format!("{v:?}").trim_end_matches(".0").to_string(), level)
             }
-            Op::Neg(a) => (format!("-{}", self.wrap(a, UNARY)), UNARY),
-            Op::Add(a, b) => (format!("{} + {}", self.wrap(a, SUM), self.wrap(b, PRODUCT)), SUM),
-            Op::Sub(a, b) => (format!("{} - {}", self.wrap(a, SUM), self.wrap(b, PRODUCT)), SUM),
-            Op::Mul(a, b) => (format!("{} * {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
-            Op::Div(a, b) => (format!("{} / {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
-            Op::MatMul(a, b) => (format!("{} @ {}", self.wrap(a, PRODUCT), self.wrap(b, UNARY)), PRODUCT),
-            Op::PowI(a, n) => (format!("{}^{n}", self.wrap(a, ATOM)), POWER),
-            Op::PowF(a, p) => (format!("{}^{:?}", self.wrap(a, ATOM), p.get()), POWER),
-            Op::Func(f, a) => (format!("{f}({})", self.display(a)), ATOM),
-            Op::Sum(a, x) => (format!("sum({}{})", self.display(a), axis(x)), ATOM),
-            Op::Mean(a, x) => (format!("mean({}{})", self.display(a), axis(x)), ATOM),
-            Op::LogSumExp(a, x) => (format!("logsumexp({}{})", self.display(a), axis(x)), ATOM),
+            Op::Neg(a) => (format!("-{}", wrap(a, UNARY)), UNARY),
+            Op::Add(a, b) => (format!("{} + {}", wrap(a, SUM), wrap(b, PRODUCT)), SUM),
+            Op::Sub(a, b) => (format!("{} - {}", wrap(a, SUM), wrap(b, PRODUCT)), SUM),
+            Op::Mul(a, b) => (format!("{} * {}", wrap(a, PRODUCT), wrap(b, UNARY)), PRODUCT),
+            Op::Div(a, b) => (format!("{} / {}", wrap(a, PRODUCT), wrap(b, UNARY)), PRODUCT),
+            Op::MatMul(a, b) => (format!("{} @ {}", wrap(a, PRODUCT), wrap(b, UNARY)), PRODUCT),
+            Op::PowI(a, n) => (format!("{}^{n}", wrap(a, ATOM)), POWER),
+            Op::PowF(a, p) => (format!("{}^{:?}", wrap(a, ATOM), p.get()), POWER),
+            Op::Func(f, a) => (format!("{f}({})", show(a)), ATOM),
+            Op::Sum(a, x) => (format!("sum({}{})", show(a), axis(x)), ATOM),
+            Op::Mean(a, x) => (format!("mean({}{})", show(a), axis(x)), ATOM),
+            Op::LogSumExp(a, x) => (format!("logsumexp({}{})", show(a), axis(x)), ATOM),
         }
     }
 }

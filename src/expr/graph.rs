@@ -91,6 +91,11 @@ impl Graph {
         self.index.get(&Op::Param(index)).copied()
     }
 
+    /// The node of data tensor `index`.
+    pub fn data_node(&self, index: usize) -> Option<NodeId> {
+        self.index.get(&Op::Data(index)).copied()
+    }
+
     fn intern(&mut self, op: Op, shape: Shape) -> NodeId {
         if let Some(&id) = self.index.get(&op) {
             return id;
@@ -275,6 +280,22 @@ impl Graph {
             return Ok(self.index[&Op::Data(existing)]);
         }
         self.data(&name, Tensor::new(Shape::Matrix(rows, n), out))
+    }
+
+    /// A graph with the same parameters and data tensors (same names,
+    /// indices and values, the data shared) and no other node: the start of
+    /// a rewritten copy of this graph.
+    pub fn with_same_inputs(&self) -> Graph {
+        let mut g = Graph::new();
+        for (i, p) in self.params.iter().enumerate() {
+            g.params.push(p.clone());
+            g.intern(Op::Param(i), p.shape);
+        }
+        for (i, d) in self.data.iter().enumerate() {
+            g.data.push(d.clone());
+            g.intern(Op::Data(i), d.value.shape());
+        }
+        g
     }
 
     /// The nodes that `root` depends on (itself included), in topological order.
