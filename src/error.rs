@@ -1,5 +1,6 @@
 //! The crate-level error: every layer's error, wrapped.
 
+use crate::bench::BenchError;
 use crate::expr::ExprError;
 use crate::lang::LangError;
 use crate::optim::OptimError;
@@ -19,6 +20,9 @@ pub enum Error {
     /// An optimizer error (configuration, or a run that became non-finite).
     #[error(transparent)]
     Optim(#[from] OptimError),
+    /// A benchmark error (suite, problem files, output).
+    #[error(transparent)]
+    Bench(#[from] BenchError),
     /// A file that cannot be read or written.
     #[error("cannot {action} `{path}`: {message}")]
     Io {

@@ -30,12 +30,13 @@
 //! [`Optimizer`] trait (`examples/embed.rs` steps one in its own loop).
 //!
 //! Layers, each using only those before it: `interval`, `tensor`, `expr`,
-//! [`lang`], [`simplify`], [`eval`], [`bound`], [`mm`], [`optim`]. See `docs/` for the
+//! [`lang`], [`simplify`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`]. See `docs/` for the
 //! language, the command line and the methods.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod bench;
 pub mod bound;
 mod error;
 pub mod eval;

@@ -5,7 +5,9 @@ use majorize::bound::{self, Enclosure, MAX_DEGREE};
 use majorize::{Error, Evaluator, Interval, Tensor, lang};
 use serde_json::{Value, json};
 
-use super::{output, plot, source};
+use majorize::bench::plot;
+
+use super::{output, source};
 
 /// Arguments of `majorize bound`.
 #[derive(Args, Debug)]
@@ -120,10 +122,10 @@ fn draw(path: &str, expr: &str, model: &majorize::Model, e: &Enclosure, (lo, hi)
     let up: Vec<(f64, f64)> = xs.iter().map(|&x| (x, e.upper(x))).collect();
     let down: Vec<(f64, f64)> = xs.iter().map(|&x| (x, e.lower(x))).collect();
     let series = vec![
-        plot::Series { name: "f".into(), points: f, color: 0 },
-        plot::Series { name: "upper bound".into(), points: up, color: 1 },
-        plot::Series { name: "lower bound".into(), points: down, color: 4 },
+        plot::Series { name: "f".into(), points: f, color: 0, bold: true },
+        plot::Series { name: "upper bound".into(), points: up, color: 1, bold: false },
+        plot::Series { name: "lower bound".into(), points: down, color: 4, bold: false },
     ];
     let title = format!("{expr}: degree {} enclosure at {}", e.degree(), e.x0);
-    plot::write(path, &plot::Plot { title: &title, x_label: "x", y_label: "f(x)", series, log_y: false })
+    Ok(plot::write(path, &plot::Plot { title: &title, x_label: "x", y_label: "f(x)", series, log_y: false })?)
 }

@@ -8,10 +8,10 @@ use majorize::optim::{self, RunOptions, RunResult, SafeRate, StopReason, TracePo
 use majorize::{Error, Model, Optimizer, Problem};
 use serde_json::{Map, Value, json};
 
-use super::{output, plot, source};
+use majorize::bench::plot;
 
-/// Up to this many scalar parameters, full MM is the default.
-pub const FULL_MM_LIMIT: usize = 10;
+use super::{output, source};
+
 /// Up to this many scalar parameters (and 7 tensors), SafeCombination is
 /// the default; beyond it, SafeRate.
 pub const COMBINATION_LIMIT: usize = 1000;
@@ -68,7 +68,7 @@ pub struct MinimizeArgs {
 /// The optimizer the rule picks for `model` when none is named.
 pub fn default_optimizer(model: &Model) -> &'static str {
     let n = model.num_scalars();
-    if n <= FULL_MM_LIMIT {
+    if n <= optim::FullMm::DEFAULT_SCALARS {
         "fullmm"
     } else if n <= COMBINATION_LIMIT && model.graph.params().len() <= optim::SafeCombination::MAX_BLOCKS {
         "safecombination"
@@ -164,8 +164,8 @@ fn draw(path: &str, loss: &str, name: &str, result: &RunResult) -> Result<(), Er
     let points: Vec<(f64, f64)> = result.trace.iter().map(|p| (p.step as f64, p.loss)).collect();
     let log_y = points.iter().all(|p| p.1 > 0.0);
     let title = format!("{name} on {loss}");
-    let series = vec![plot::Series { name: name.to_string(), points, color: 0 }];
-    plot::write(path, &plot::Plot { title: &title, x_label: "step", y_label: "loss", series, log_y })
+    let series = vec![plot::Series { name: name.to_string(), points, color: 0, bold: false }];
+    Ok(plot::write(path, &plot::Plot { title: &title, x_label: "step", y_label: "loss", series, log_y })?)
 }
 
 fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result: &RunResult) {

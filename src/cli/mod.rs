@@ -1,12 +1,12 @@
 //! The command line: argument parsing and one module per subcommand. Only
 //! this layer prints, and it turns every error into exit status 2.
 
+mod bench_cmd;
 mod bound_cmd;
 mod eval_cmd;
 mod minimize_cmd;
 mod optimizers_cmd;
 mod output;
-mod plot;
 mod simplify_cmd;
 mod source;
 
@@ -32,6 +32,8 @@ enum Command {
     Simplify(simplify_cmd::SimplifyArgs),
     /// Minimize a loss with an optimizer.
     Minimize(minimize_cmd::MinimizeArgs),
+    /// Run every optimizer on a suite of problems; write a report, CSV files and plots.
+    Bench(bench_cmd::BenchArgs),
     /// List every optimizer with its hyperparameters and defaults.
     Optimizers(optimizers_cmd::OptimizersArgs),
 }
@@ -45,5 +47,6 @@ pub fn run() -> Result<(), Error> {
         Command::Simplify(args) => simplify_cmd::run(&args),
         Command::Minimize(args) => minimize_cmd::run(&args),
         Command::Optimizers(args) => optimizers_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
     }
 }

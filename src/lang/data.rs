@@ -19,6 +19,62 @@ pub enum Columns {
     Range(usize, usize),
 }
 
+/// How a benchmark divides every data file's rows into training,
+/// validation and test parts. Standardization statistics always come from
+/// the training rows, so no part leaks into another.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Split {
+    /// Every `k`-th row (rows `k-1, 2k-1, ...`) is a test row, the rest
+    /// train; no validation rows. For exchangeable rows, even when a file is
+    /// sorted by class.
+    Interleaved(usize),
+    /// In file order (time): the first rows train, then `valid` (a
+    /// fraction of all rows) validate, then the last `test` test.
+    Chronological {
+        /// Fraction of the rows for validation.
+        valid: f64,
+        /// Fraction of the rows for testing (the most recent).
+        test: f64,
+    },
+}
+
+/// One part of a [`Split`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The training rows.
+    Train,
+    /// The validation rows (none for [`Split::Interleaved`]).
+    Valid,
+    /// The test rows.
+    Test,
+}
+
+impl Split {
+    /// The part of row `i` of `n`.
+    pub fn part(self, i: usize, n: usize) -> Part {
+        match self {
+            Split::Interleaved(k) => {
+                if k > 0 && i % k == k - 1 {
+                    Part::Test
+                } else {
+                    Part::Train
+                }
+            }
+            Split::Chronological { valid, test } => {
+                let n_test = (n as f64 * test).round() as usize;
+                let n_valid = (n as f64 * valid).round() as usize;
+                if i >= n.saturating_sub(n_test) {
+                    Part::Test
+                } else if i >= n.saturating_sub(n_test + n_valid) {
+                    Part::Valid
+                } else {
+                    Part::Train
+                }
+            }
+        }
+    }
+}
+
 /// What to read from a CSV file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CsvOptions {
@@ -32,11 +88,14 @@ pub struct CsvOptions {
     /// deviation (population form, as scikit-learn's `StandardScaler`; a
     /// constant column is only centred).
     pub standardize: bool,
+    /// Keep only one part of the rows (after `rows`); standardization
+    /// statistics then come from the training part.
+    pub split: Option<(Split, Part)>,
 }
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { skip: 0, cols: Columns::All, rows: None, standardize: false }
+        CsvOptions { skip: 0, cols: Columns::All, rows: None, standardize: false, split: None }
     }
 }
 
@@ -143,18 +202,31 @@ pub fn load_csv(path: &Path, opts: &CsvOptions) -> Result<Tensor, CsvError> {
     }
     let width = b - a;
     let mut data: Vec<f64> = rows.iter().flat_map(|r| r[a..b].iter().copied()).collect();
+    let n = rows.len();
+    let part_of = |i: usize| opts.split.map_or(Part::Train, |(s, _)| s.part(i, n));
     if opts.standardize {
-        standardize_columns(&mut data, width);
+        let fit: Vec<bool> = (0..n).map(|i| part_of(i) == Part::Train).collect();
+        standardize_columns(&mut data, width, &fit);
+    }
+    if let Some((_, part)) = opts.split {
+        let keep: Vec<usize> = (0..n).filter(|&i| part_of(i) == part).collect();
+        if keep.is_empty() {
+            return err(Culprit::Rows, format!("the {part:?} part of this split has no rows (the file has {n})"));
+        }
+        data = keep.iter().flat_map(|&i| data[i * width..(i + 1) * width].to_vec()).collect();
+        rows.truncate(keep.len());
     }
     let vector = matches!(opts.cols, Columns::One(_)) || (opts.cols == Columns::All && width == 1);
     let shape = if vector { Shape::Vector(rows.len()) } else { Shape::Matrix(rows.len(), width) };
     Ok(Tensor::new(shape, data))
 }
 
-fn standardize_columns(data: &mut [f64], width: usize) {
-    let n = (data.len() / width) as f64;
+/// Standardizes each column with the mean and deviation of the rows marked
+/// in `fit`.
+fn standardize_columns(data: &mut [f64], width: usize, fit: &[bool]) {
+    let n = fit.iter().filter(|&&f| f).count().max(1) as f64;
     for j in 0..width {
-        let col = || data.iter().skip(j).step_by(width);
+        let col = || data.iter().skip(j).step_by(width).zip(fit).filter(|(_, f)| **f).map(|(v, _)| v);
         let mean = col().sum::<f64>() / n;
         let var = col().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
         let sd = if var > 0.0 { var.sqrt() } else { 1.0 };
@@ -179,7 +251,7 @@ mod tests {
     #[test]
     fn columns_rows_and_standardize() {
         let p = write("a.csv", "h1,h2,h3\n1,2,3\n4,5,6\n7,8,9\n");
-        let opts = |cols, rows, standardize| CsvOptions { skip: 1, cols, rows, standardize };
+        let opts = |cols, rows, standardize| CsvOptions { skip: 1, cols, rows, standardize, split: None };
         let t = load_csv(&p, &opts(Columns::Range(0, 2), None, false)).unwrap();
         assert_eq!(t.shape(), Shape::Matrix(3, 2));
         assert_eq!(t.data(), &[1., 2., 4., 5., 7., 8.]);
@@ -191,6 +263,28 @@ mod tests {
         assert_eq!(s.data(), &[-3. / sd, 0.0, 3. / sd]);
         let e = load_csv(&p, &opts(Columns::Range(1, 4), None, false)).unwrap_err();
         assert_eq!(e.culprit, Culprit::Cols);
+    }
+
+    #[test]
+    fn splits_standardize_with_training_statistics() {
+        let p = write("s.csv", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+        let load = |split, part, standardize| {
+            let o = CsvOptions { split: Some((split, part)), standardize, ..CsvOptions::default() };
+            load_csv(&p, &o).unwrap().into_data()
+        };
+        let every5 = Split::Interleaved(5);
+        assert_eq!(load(every5, Part::Test, false), vec![5., 10.]);
+        assert_eq!(load(every5, Part::Train, false), vec![1., 2., 3., 4., 6., 7., 8., 9.]);
+        let time = Split::Chronological { valid: 0.2, test: 0.3 };
+        assert_eq!(load(time, Part::Train, false), vec![1., 2., 3., 4., 5.]);
+        assert_eq!(load(time, Part::Valid, false), vec![6., 7.]);
+        assert_eq!(load(time, Part::Test, false), vec![8., 9., 10.]);
+        // Test rows are standardized with the training rows' mean 3 and
+        // population sd sqrt(2): no look-ahead.
+        let sd = 2f64.sqrt();
+        assert_eq!(load(time, Part::Test, true), vec![5. / sd, 6. / sd, 7. / sd]);
+        let empty = CsvOptions { split: Some((time, Part::Valid)), rows: Some((0, 2)), ..CsvOptions::default() };
+        assert_eq!(load_csv(&p, &empty).unwrap_err().culprit, Culprit::Rows);
     }
 
     #[test]

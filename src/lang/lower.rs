@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::ast::{Arg, Ast, Node, Stmt};
-use super::data::{Columns, CsvOptions, Culprit, load_csv};
+use super::data::{Columns, CsvOptions, Culprit, Part, Split, load_csv};
 use super::error::{LangError, LangErrorKind, Span, suggest};
 use super::init::{Draw, param_seed};
 use crate::expr::{ExprError, Func, Graph, Model, NodeId};
@@ -27,6 +27,8 @@ pub(super) struct Lower<'a> {
     graph: Graph,
     init: Vec<Tensor>,
     scope: HashMap<String, NodeId>,
+    /// The part of every data file's rows to load (benchmarks).
+    split: Option<(Split, Part)>,
 }
 
 type LResult<T> = Result<T, LangError>;
@@ -41,7 +43,14 @@ impl<'a> Lower<'a> {
             graph: Graph::new(),
             init: Vec::new(),
             scope: HashMap::new(),
+            split: None,
         }
+    }
+
+    /// Loads only one part of every data file's rows.
+    pub(super) fn with_split(mut self, split: Option<(Split, Part)>) -> Self {
+        self.split = split;
+        self
     }
 
     pub(super) fn error(&self, span: Span, kind: LangErrorKind) -> LangError {
@@ -62,8 +71,8 @@ impl<'a> Lower<'a> {
         self.finish(loss, node.span)
     }
 
-    /// The model of a whole program.
-    pub(super) fn program(mut self, stmts: &[Stmt]) -> LResult<Model> {
+    /// The model of a whole program, and the node of every name it binds.
+    pub(super) fn program(mut self, stmts: &[Stmt]) -> LResult<(Model, HashMap<String, NodeId>)> {
         let mut objective: Option<(NodeId, Span)> = None;
         for stmt in stmts {
             match stmt {
@@ -95,7 +104,8 @@ impl<'a> Lower<'a> {
         let Some((loss, span)) = objective else {
             return self.fail(end, "no `minimize` statement: say what to minimize");
         };
-        self.finish(loss, span)
+        let names = std::mem::take(&mut self.scope);
+        Ok((self.finish(loss, span)?, names))
     }
 
     fn finish(self, loss: NodeId, span: Span) -> LResult<Model> {
@@ -177,7 +187,7 @@ impl<'a> Lower<'a> {
             return self.fail(source.span, format!("data must come from csv(\"path\", ...), not `{name}`"));
         }
         let mut path: Option<(&str, Span)> = None;
-        let mut opts = CsvOptions::default();
+        let mut opts = CsvOptions { split: self.split, ..CsvOptions::default() };
         let (mut cols_span, mut rows_span) = (source.span, source.span);
         for Arg { key, value } in args {
             match (key.as_ref().map(|(k, s)| (k.as_str(), *s)), &value.ast) {

@@ -35,12 +35,13 @@ mod lexer;
 mod lower;
 mod parser;
 
+use std::collections::HashMap;
 use std::path::Path;
 
-pub use data::{Columns, CsvOptions, load_csv};
+pub use data::{Columns, CsvOptions, Part, Split, load_csv};
 pub use error::{LangError, LangErrorKind, Location, Span, suggest};
 
-use crate::expr::Model;
+use crate::expr::{Model, NodeId};
 
 /// The file name errors in inline expressions report.
 pub const INLINE_NAME: &str = "<expr>";
@@ -62,7 +63,34 @@ pub fn parse_inline(text: &str) -> Result<Model, LangError> {
 /// # Errors
 /// A [`LangError`] located in the program.
 pub fn parse_program(file: &str, text: &str, base_dir: &Path) -> Result<Model, LangError> {
-    let lower = lower::Lower::new(file, text, base_dir, false);
+    Ok(parse_program_with(file, text, base_dir, None)?.model)
+}
+
+/// A parsed program with the node of every name it binds (parameters, data
+/// and `let`s), so that a caller can read a named subexpression such as a
+/// model's predictions.
+#[derive(Clone, Debug)]
+pub struct Program {
+    /// The model.
+    pub model: Model,
+    /// The node of each name, in the model's graph.
+    pub names: HashMap<String, NodeId>,
+}
+
+/// [`parse_program`], loading only one part of every data file's rows
+/// when `split` is given (standardized with the training rows' statistics),
+/// and keeping the names.
+///
+/// # Errors
+/// A [`LangError`] located in the program.
+pub fn parse_program_with(
+    file: &str,
+    text: &str,
+    base_dir: &Path,
+    split: Option<(Split, Part)>,
+) -> Result<Program, LangError> {
+    let lower = lower::Lower::new(file, text, base_dir, false).with_split(split);
     let stmts = parser::parse_program(text).map_err(|(span, kind)| lower.error(span, kind))?;
-    lower.program(&stmts)
+    let (model, names) = lower.program(&stmts)?;
+    Ok(Program { model, names })
 }

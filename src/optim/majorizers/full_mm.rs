@@ -37,6 +37,11 @@ impl FullMm {
     /// coefficient for every pair of coordinates.
     pub const MAX_SCALARS: usize = 50;
 
+    /// Up to this many scalar parameters full MM is the default MM method
+    /// (`majorize minimize`, `majorize bench`); beyond, its box bound costs
+    /// more than it saves.
+    pub const DEFAULT_SCALARS: usize = 10;
+
     /// Full MM with first box half-width `radius`.
     pub fn new(radius: f64) -> Self {
         FullMm { initial: radius, radii: Vec::new(), steps: 0 }

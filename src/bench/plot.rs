@@ -2,7 +2,7 @@
 
 use std::sync::Once;
 
-use majorize::Error;
+use super::BenchError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -14,6 +14,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Palette index.
     pub color: usize,
+    /// Drawn thicker, to stand out.
+    pub bold: bool,
 }
 
 /// What to draw.
@@ -41,20 +43,25 @@ fn register_font() {
 }
 
 /// Writes the plot to `path` (`.png` or `.svg`).
-pub fn write(path: &str, plot: &Plot<'_>) -> Result<(), Error> {
+///
+/// # Errors
+/// [`BenchError::PlotFormat`] for another extension, [`BenchError::Io`] if
+/// the file cannot be written.
+pub fn write(path: &str, plot: &Plot<'_>) -> Result<(), BenchError> {
     register_font();
-    let io = |e: &dyn std::fmt::Display| Error::Io { action: "write", path: path.to_string(), message: e.to_string() };
+    let io =
+        |e: &dyn std::fmt::Display| BenchError::Io { action: "write", path: path.to_string(), message: e.to_string() };
     let lower = path.to_ascii_lowercase();
     if lower.ends_with(".png") {
-        let root = BitMapBackend::new(path, (960, 640)).into_drawing_area();
+        let root = BitMapBackend::new(path, (1100, 720)).into_drawing_area();
         draw(&root, plot).map_err(|e| io(&e))?;
         root.present().map_err(|e| io(&e))
     } else if lower.ends_with(".svg") {
-        let root = SVGBackend::new(path, (960, 640)).into_drawing_area();
+        let root = SVGBackend::new(path, (1100, 720)).into_drawing_area();
         draw(&root, plot).map_err(|e| io(&e))?;
         root.present().map_err(|e| io(&e))
     } else {
-        Err(Error::Usage(format!("cannot plot to `{path}`: the file name must end in .png or .svg")))
+        Err(BenchError::PlotFormat(path.to_string()))
     }
 }
 
@@ -89,17 +96,25 @@ fn draw<DB: DrawingBackend>(
     builder.caption(plot.title, ("sans-serif", 24)).margin(16).x_label_area_size(48).y_label_area_size(80);
     macro_rules! body {
         ($chart:ident) => {{
-            $chart.configure_mesh().x_desc(plot.x_label).y_desc(plot.y_label).label_style(("sans-serif", 15)).draw()?;
+            let log_label = |v: &f64| format!("{v:.0e}");
+            let mut mesh = $chart.configure_mesh();
+            mesh.x_desc(plot.x_label).y_desc(plot.y_label).label_style(("sans-serif", 15));
+            if plot.log_y {
+                mesh.y_label_formatter(&log_label);
+            }
+            mesh.draw()?;
             for s in &plot.series {
                 let color = Palette99::pick(s.color).to_rgba();
+                let width = if s.bold { 4 } else { 2 };
                 let line: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| keep(p, plot.log_y)).collect();
                 $chart
-                    .draw_series(LineSeries::new(line, color.stroke_width(2)))?
+                    .draw_series(LineSeries::new(line, color.stroke_width(width)))?
                     .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width)));
             }
             $chart
                 .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .label_font(("sans-serif", 15))

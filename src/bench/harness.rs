@@ -1,0 +1,278 @@
+//! The comparison harness: every contender on every problem, baselines
+//! over a learning-rate grid, the best learning rate chosen on training or
+//! validation loss (never on test), timed inside one run.
+
+use std::path::Path;
+
+use super::BenchError;
+use super::metrics::{self, Baselines, TestMetrics};
+use super::problems::{self, Loaded, ProblemSpec};
+use crate::optim::{self, FullMm, Problem, RunOptions, STALL_STEPS, SafeCombination, Surrogate};
+
+/// The learning rates every baseline runs with (its default is added when
+/// it is not one of them): 7 points, one per decade.
+pub const LR_GRID: [f64; 7] = [1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0];
+
+/// One optimizer configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contender {
+    /// How the report names it.
+    pub label: String,
+    /// The optimizer's registry name.
+    pub optimizer: &'static str,
+    /// Extra hyperparameters, as `--opt` takes them.
+    pub opts: String,
+    /// Whether it is an MM method (no learning rate; stops when stalled).
+    pub mm: bool,
+}
+
+impl Contender {
+    fn new(optimizer: &'static str, opts: &str, label: &str, mm: bool) -> Self {
+        Contender { label: label.to_string(), optimizer, opts: opts.to_string(), mm }
+    }
+}
+
+/// The contenders for a problem: the MM methods that fit it, every
+/// baseline at its defaults, and for the S&P 500 study SGD with momentum,
+/// Nesterov and Roaree's six surrogates in place of its default one.
+pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Contender> {
+    let mut out = vec![Contender::new("saferate", "", "saferate", true)];
+    if tensors <= SafeCombination::MAX_BLOCKS {
+        out.push(Contender::new("safecombination", "", "safecombination", true));
+    }
+    if scalars <= FullMm::DEFAULT_SCALARS {
+        out.push(Contender::new("fullmm", "", "fullmm", true));
+    }
+    for e in optim::baselines() {
+        if spec.study && e.name == "roaree" {
+            for s in Surrogate::NAMES {
+                out.push(Contender::new("roaree", &format!("surrogate={s}"), &format!("roaree_{s}"), false));
+            }
+            continue;
+        }
+        out.push(Contender::new(e.name, "", e.name, false));
+        if spec.study && e.name == "sgd" {
+            out.push(Contender::new("sgd", "momentum=0.9", "sgd_momentum", false));
+            out.push(Contender::new("sgd", "momentum=0.9,nesterov=true", "nesterov", false));
+        }
+    }
+    out
+}
+
+/// The learning rates a contender runs with (`None`: it has none).
+pub fn learning_rates(c: &Contender) -> Vec<Option<f64>> {
+    if c.mm {
+        return vec![None];
+    }
+    let default = optim::find(optim::baselines(), c.optimizer)
+        .ok()
+        .and_then(|e| e.keys.iter().find(|k| k.name == "lr").map(|k| k.default_value()))
+        .and_then(|v| match v {
+            optim::Value::Num(x) => Some(x),
+            _ => None,
+        });
+    let mut lrs: Vec<f64> = LR_GRID.to_vec();
+    if let Some(d) = default.filter(|d| !LR_GRID.iter().any(|g| (g - d).abs() <= 1e-12 * d.abs())) {
+        lrs.push(d);
+        lrs.sort_by(f64::total_cmp);
+    }
+    lrs.into_iter().map(Some).collect()
+}
+
+/// `(step, seconds, loss)` after each step of a run (step 0 first).
+pub type Trace = Vec<(usize, f64, f64)>;
+
+/// One run: a contender at one learning rate.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// The contender's label.
+    pub contender: String,
+    /// The learning rate, for baselines.
+    pub lr: Option<f64>,
+    /// Steps taken.
+    pub steps: usize,
+    /// Why it stopped.
+    pub stop: String,
+    /// The final training loss (infinite if the run failed).
+    pub loss: f64,
+    /// The loss on the validation rows, if any.
+    pub valid_loss: Option<f64>,
+    /// Wall-clock seconds of the run.
+    pub seconds: f64,
+    /// Loss evaluations, gradients and bound passes.
+    pub counts: (usize, usize, usize),
+    /// Test metrics (for the selected run of each contender).
+    pub test: Option<TestMetrics>,
+    /// Whether this is the contender's selected run.
+    pub selected: bool,
+}
+
+impl RunSummary {
+    /// Seconds per step.
+    pub fn seconds_per_step(&self) -> f64 {
+        self.seconds / self.steps.max(1) as f64
+    }
+
+    /// What selection minimizes: the validation loss if there is one, else
+    /// the training loss; infinite for a failed run.
+    fn score(&self) -> f64 {
+        let s = self.valid_loss.unwrap_or(self.loss);
+        if s.is_finite() && self.loss.is_finite() { s } else { f64::INFINITY }
+    }
+}
+
+/// A contender's selected run, with its trace and the cost of its search.
+#[derive(Clone, Debug)]
+pub struct Best {
+    /// The selected run.
+    pub run: RunSummary,
+    /// The selected run's trace.
+    pub trace: Trace,
+    /// Seconds of every run of this contender (the learning-rate search).
+    pub search_seconds: f64,
+    /// Runs of this contender.
+    pub runs: usize,
+}
+
+/// Everything measured on one problem.
+#[derive(Clone, Debug)]
+pub struct ProblemResult {
+    /// The problem.
+    pub spec: ProblemSpec,
+    /// Steps per run.
+    pub steps: usize,
+    /// Scalar parameters.
+    pub scalars: usize,
+    /// Every run.
+    pub runs: Vec<RunSummary>,
+    /// The selected run of each contender, in contender order.
+    pub best: Vec<Best>,
+    /// The sanity baselines of a forecast.
+    pub baselines: Option<Baselines>,
+}
+
+impl ProblemResult {
+    /// The selected run of the contender labelled `label`.
+    pub fn best_of(&self, label: &str) -> Option<&Best> {
+        self.best.iter().find(|b| b.run.contender == label)
+    }
+}
+
+/// Progress of a bench: runs done out of the total, and what runs now.
+#[derive(Clone, Debug)]
+pub struct Progress<'a> {
+    /// Runs finished.
+    pub done: usize,
+    /// Runs in all.
+    pub total: usize,
+    /// `problem: contender lr`.
+    pub message: &'a str,
+}
+
+/// Runs one contender at one learning rate.
+fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (RunSummary, Trace) {
+    let model = &problem.train;
+    let failed = |why: String| {
+        let summary = RunSummary {
+            contender: c.label.clone(),
+            lr,
+            steps: 0,
+            stop: why,
+            loss: f64::INFINITY,
+            valid_loss: None,
+            seconds: 0.0,
+            counts: (0, 0, 0),
+            test: None,
+            selected: false,
+        };
+        (summary, Vec::new())
+    };
+    let built = optim::find(optim::all(), c.optimizer)
+        .and_then(|e| {
+            let opts = optim::options(&e, lr, (!c.opts.is_empty()).then_some(c.opts.as_str()))?;
+            e.build(&opts)
+        })
+        .map_err(|e| e.to_string());
+    let mut opt = match built {
+        Ok(o) => o,
+        Err(e) => return failed(e),
+    };
+    let mut p = Problem::new(model);
+    let run_opts =
+        RunOptions { max_steps: steps, stall_steps: if c.mm { STALL_STEPS } else { 0 }, ..RunOptions::default() };
+    let result = optim::run(opt.as_mut(), &mut p, model.init.clone(), &run_opts, |_| {});
+    let failed_run = matches!(result.stop, optim::StopReason::Failed(_));
+    let loss = if failed_run || !result.loss().is_finite() { f64::INFINITY } else { result.loss() };
+    let trace: Trace = result.trace.iter().map(|t| (t.step, t.seconds, t.loss)).collect();
+    let summary = RunSummary {
+        contender: c.label.clone(),
+        lr,
+        steps: result.steps(),
+        stop: result.stop.to_string(),
+        loss,
+        valid_loss: if loss.is_finite() { metrics::valid_loss(problem, &result.params) } else { None },
+        seconds: result.trace.last().map_or(0.0, |t| t.seconds),
+        counts: p.counts(),
+        test: if loss.is_finite() { metrics::test_metrics(problem, &result.params) } else { None },
+        selected: false,
+    };
+    (summary, trace)
+}
+
+/// Runs every contender on every problem of `suite` (see
+/// [`problems::suite`]), reading problem files below `root`, calling
+/// `progress` before each run.
+///
+/// # Errors
+/// [`BenchError`] for an unknown suite or a problem that does not load.
+pub fn run_suite(
+    root: &Path,
+    suite: &str,
+    steps: Option<usize>,
+    mut progress: impl FnMut(Progress<'_>),
+) -> Result<Vec<ProblemResult>, BenchError> {
+    let chosen = problems::suite(suite, steps)?;
+    if chosen.iter().any(|(p, _)| p.study) {
+        super::sp500::prepare(&root.join("data/sp500_1950_2018.csv"), &root.join("bench/data/sp500_weekly.csv"))?;
+    }
+    let loaded: Vec<(Loaded, usize)> =
+        chosen.iter().map(|(spec, s)| Ok((problems::load(root, spec)?, *s))).collect::<Result<_, BenchError>>()?;
+    let plan: Vec<Vec<Contender>> =
+        loaded.iter().map(|(l, _)| contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len())).collect();
+    let total: usize = plan.iter().flatten().map(|c| learning_rates(c).len()).sum();
+    let mut done = 0;
+    let mut results = Vec::new();
+    for ((problem, steps), cs) in loaded.iter().zip(&plan) {
+        let mut runs = Vec::new();
+        let mut best = Vec::new();
+        for c in cs {
+            let mut mine: Vec<(RunSummary, Trace)> = Vec::new();
+            for lr in learning_rates(c) {
+                let lr_text = lr.map(|x| format!(" lr={x}")).unwrap_or_default();
+                progress(Progress { done, total, message: &format!("{}: {}{lr_text}", problem.spec.name, c.label) });
+                mine.push(run_one(problem, c, lr, *steps));
+                done += 1;
+            }
+            let search_seconds = mine.iter().map(|(r, _)| r.seconds).sum();
+            let pick = (0..mine.len()).min_by(|&a, &b| mine[a].0.score().total_cmp(&mine[b].0.score())).unwrap_or(0);
+            mine[pick].0.selected = true;
+            best.push(Best {
+                run: mine[pick].0.clone(),
+                trace: mine[pick].1.clone(),
+                search_seconds,
+                runs: mine.len(),
+            });
+            runs.extend(mine.into_iter().map(|(r, _)| r));
+        }
+        results.push(ProblemResult {
+            spec: problem.spec.clone(),
+            steps: *steps,
+            scalars: problem.train.num_scalars(),
+            runs,
+            best,
+            baselines: metrics::baselines(problem),
+        });
+    }
+    progress(Progress { done, total, message: "done" });
+    Ok(results)
+}

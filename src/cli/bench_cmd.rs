@@ -1,0 +1,87 @@
+//! `majorize bench`: every optimizer on a suite of problems, side by side.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use majorize::Error;
+use majorize::bench::{self, Progress};
+
+/// Arguments of `majorize bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// The suite: quick (a smoke test, under 2 minutes), full (every problem), classic (the test
+    /// functions), sp500 (the S&P 500 study), or one problem's name.
+    #[arg(default_value = "full")]
+    pub suite: String,
+    /// Steps per run, for every problem (default: each problem's own).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<usize>,
+    /// Where to write results.md, runs.csv, traces.csv and plots/.
+    #[arg(long, default_value = "bench-results", value_name = "DIR")]
+    pub out: String,
+    /// The directory holding bench/ and data/ (default: the current one, else the source tree).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<String>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The directory with `bench/` and `data/`.
+fn root(arg: Option<&str>) -> Result<PathBuf, Error> {
+    if let Some(r) = arg {
+        return Ok(PathBuf::from(r));
+    }
+    let candidates = [PathBuf::from("."), PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
+    candidates.into_iter().find(|c| c.join("bench").is_dir() && c.join("data").is_dir()).ok_or_else(|| {
+        Error::Usage("no bench/ and data/ here: run from the majorize source tree, or pass --root DIR".into())
+    })
+}
+
+/// Runs `majorize bench`.
+pub fn run(args: &BenchArgs) -> Result<(), Error> {
+    if args.steps == Some(0) {
+        return Err(Error::Usage("--steps must be at least 1".into()));
+    }
+    let root = root(args.root.as_deref())?;
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let mut bar: Option<ProgressBar> = None;
+    let results = bench::run_suite(&root, &args.suite, args.steps, |p: Progress<'_>| {
+        if !show {
+            return;
+        }
+        let b = bar.get_or_insert_with(|| {
+            let b = ProgressBar::new(p.total as u64);
+            b.set_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed} (eta {eta})  {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        b.set_position(p.done as u64);
+        b.set_message(p.message.to_string());
+    })?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut command = format!("majorize bench {}", args.suite);
+    if let Some(s) = args.steps {
+        command.push_str(&format!(" --steps {s}"));
+    }
+    command.push_str(&format!(" --out {}", args.out));
+    let out = Path::new(&args.out);
+    bench::write_all(out, &results, &command)?;
+    let runs: usize = results.iter().map(|r| r.runs.len()).sum();
+    let seconds: f64 = results.iter().flat_map(|r| &r.runs).map(|r| r.seconds).sum();
+    println!("{} problems, {runs} runs, {seconds:.1} s of optimization", results.len());
+    for r in &results {
+        let best = r.best.iter().min_by(|a, b| a.run.loss.total_cmp(&b.run.loss));
+        if let Some(b) = best {
+            println!("  {:<24} lowest training loss {:.6e} ({})", r.spec.name, b.run.loss, b.run.contender);
+        }
+    }
+    println!("wrote {0}/results.md, {0}/runs.csv, {0}/traces.csv and {0}/plots/", out.display());
+    Ok(())
+}
