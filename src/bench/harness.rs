@@ -32,12 +32,14 @@ impl Contender {
     }
 }
 
-/// The contenders for a problem: the MM methods that fit it, every
+/// The contenders for a problem: the MM methods whose default domain it is
+/// in (SafeRate always, SafeCombination up to 1000 scalars, full MM up to
+/// 10), every
 /// baseline at its defaults, and for the S&P 500 study SGD with momentum,
 /// Nesterov and Roaree's six surrogates in place of its default one.
 pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Contender> {
     let mut out = vec![Contender::new("saferate", "", "saferate", true)];
-    if tensors <= SafeCombination::MAX_BLOCKS {
+    if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
     }
     if scalars <= FullMm::DEFAULT_SCALARS {

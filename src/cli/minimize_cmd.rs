@@ -12,10 +12,6 @@ use majorize::bench::plot;
 
 use super::{output, source};
 
-/// Up to this many scalar parameters (and 7 tensors), SafeCombination is
-/// the default; beyond it, SafeRate.
-pub const COMBINATION_LIMIT: usize = 1000;
-
 /// Arguments of `majorize minimize`.
 #[derive(Args, Debug)]
 pub struct MinimizeArgs {
@@ -70,7 +66,9 @@ pub fn default_optimizer(model: &Model) -> &'static str {
     let n = model.num_scalars();
     if n <= optim::FullMm::DEFAULT_SCALARS {
         "fullmm"
-    } else if n <= COMBINATION_LIMIT && model.graph.params().len() <= optim::SafeCombination::MAX_BLOCKS {
+    } else if n <= optim::SafeCombination::DEFAULT_SCALARS
+        && model.graph.params().len() <= optim::SafeCombination::MAX_BLOCKS
+    {
         "safecombination"
     } else {
         "saferate"
