@@ -28,7 +28,8 @@ pub struct Plot<'a> {
     pub y_label: &'a str,
     /// The lines.
     pub series: Vec<Series>,
-    /// Logarithmic y axis (non-positive values are skipped).
+    /// Logarithmic y axis (non-positive values are skipped, values more than
+    /// [`LOG_DECADES`] decades below the largest are drawn at that floor).
     pub log_y: bool,
 }
 
@@ -65,8 +66,27 @@ pub fn write(path: &str, plot: &Plot<'_>) -> Result<(), BenchError> {
     }
 }
 
+/// How many decades below the largest value a log-scale plot shows; smaller
+/// values are drawn at that floor (the y label says so).
+pub const LOG_DECADES: f64 = 40.0;
+
 fn keep(p: &(f64, f64), log_y: bool) -> bool {
     p.0.is_finite() && p.1.is_finite() && (!log_y || p.1 > 0.0)
+}
+
+/// The points as drawn: for a log scale, `log10(max(y, floor))` on a linear
+/// axis (plotters' own log axis can loop for ever over hundreds of decades).
+fn drawn(plot: &Plot<'_>) -> (Vec<Vec<(f64, f64)>>, Option<f64>) {
+    let kept: Vec<Vec<(f64, f64)>> =
+        plot.series.iter().map(|s| s.points.iter().copied().filter(|p| keep(p, plot.log_y)).collect()).collect();
+    if !plot.log_y {
+        return (kept, None);
+    }
+    let top = kept.iter().flatten().map(|p| p.1.log10()).fold(f64::NEG_INFINITY, f64::max);
+    let floor = top - LOG_DECADES;
+    let clamped = kept.iter().flatten().any(|p| p.1.log10() < floor);
+    let lines = kept.into_iter().map(|l| l.into_iter().map(|(x, y)| (x, y.log10().max(floor))).collect()).collect();
+    (lines, clamped.then_some(floor))
 }
 
 fn draw<DB: DrawingBackend>(
@@ -74,60 +94,91 @@ fn draw<DB: DrawingBackend>(
     plot: &Plot<'_>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let pts = || plot.series.iter().flat_map(|s| s.points.iter().filter(|p| keep(p, plot.log_y)));
+    let (lines, floor) = drawn(plot);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for &(x, y) in pts() {
+    for &(x, y) in lines.iter().flatten() {
         x0 = x0.min(x);
         x1 = x1.max(x);
         y0 = y0.min(y);
         y1 = y1.max(y);
     }
     if !x0.is_finite() {
-        (x0, x1, y0, y1) = (0.0, 1.0, 1.0, 2.0);
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
     if x1 <= x0 {
         x1 = x0 + 1.0;
     }
     if y1 <= y0 {
-        let pad = if y0 == 0.0 { 1.0 } else { y0.abs() * 0.1 };
-        (y0, y1) = (y0 - if plot.log_y { 0.0 } else { pad }, y1 + pad);
+        let pad = if plot.log_y || y0 == 0.0 { 1.0 } else { y0.abs() * 0.1 };
+        (y0, y1) = (y0 - pad, y1 + pad);
     }
-    let mut builder = ChartBuilder::on(root);
-    builder.caption(plot.title, ("sans-serif", 24)).margin(16).x_label_area_size(48).y_label_area_size(80);
-    macro_rules! body {
-        ($chart:ident) => {{
-            let log_label = |v: &f64| format!("{v:.0e}");
-            let mut mesh = $chart.configure_mesh();
-            mesh.x_desc(plot.x_label).y_desc(plot.y_label).label_style(("sans-serif", 15));
-            if plot.log_y {
-                mesh.y_label_formatter(&log_label);
-            }
-            mesh.draw()?;
-            for s in &plot.series {
-                let color = Palette99::pick(s.color).to_rgba();
-                let width = if s.bold { 4 } else { 2 };
-                let line: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| keep(p, plot.log_y)).collect();
-                $chart
-                    .draw_series(LineSeries::new(line, color.stroke_width(width)))?
-                    .label(s.name.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width)));
-            }
-            $chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 15))
-                .draw()?;
-        }};
-    }
+    let pad = (y1 - y0) * 0.05;
+    let y_desc = match floor {
+        Some(f) => format!("{} (log scale; below {:.0e} drawn at it)", plot.y_label, 10f64.powf(f)),
+        None if plot.log_y => format!("{} (log scale)", plot.y_label),
+        None => plot.y_label.to_string(),
+    };
+    let span = y1 - y0;
+    let log_label =
+        |v: &f64| if span > 3.0 { format!("{:.0e}", 10f64.powf(*v)) } else { format!("{:.2e}", 10f64.powf(*v)) };
+    let mut chart = ChartBuilder::on(root)
+        .caption(plot.title, ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x0..x1, y0 - pad..y1 + pad)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(plot.x_label).y_desc(y_desc).label_style(("sans-serif", 15));
     if plot.log_y {
-        let mut chart = builder.build_cartesian_2d(x0..x1, (y0 * 0.9..y1 * 1.1).log_scale())?;
-        body!(chart);
-    } else {
-        let pad = (y1 - y0) * 0.05;
-        let mut chart = builder.build_cartesian_2d(x0..x1, y0 - pad..y1 + pad)?;
-        body!(chart);
+        mesh.y_label_formatter(&log_label);
     }
+    mesh.draw()?;
+    for (s, line) in plot.series.iter().zip(lines) {
+        let color = Palette99::pick(s.color).to_rgba();
+        let width = if s.bold { 4 } else { 2 };
+        chart
+            .draw_series(LineSeries::new(line, color.stroke_width(width)))?
+            .label(s.name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 15))
+        .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plot(points: Vec<(f64, f64)>) -> Plot<'static> {
+        let series = vec![Series { name: "a".into(), points, color: 0, bold: false }];
+        Plot { title: "t", x_label: "x", y_label: "loss", series, log_y: true }
+    }
+
+    #[test]
+    fn log_scale_clamps_far_decades_to_the_floor() {
+        let p = plot(vec![(0.0, 10.0), (1.0, 1e-100), (2.0, 0.0), (3.0, 5e-324)]);
+        let (lines, floor) = drawn(&p);
+        let floor = floor.expect("values below the floor");
+        assert_eq!(floor, 1.0 - LOG_DECADES);
+        assert_eq!(lines[0], vec![(0.0, 1.0), (1.0, floor), (3.0, floor)]);
+        let narrow = plot(vec![(0.0, 2.0), (1.0, 1.0)]);
+        assert_eq!(drawn(&narrow), (vec![vec![(0.0, 2f64.log10()), (1.0, 0.0)]], None));
+    }
+
+    #[test]
+    fn hundreds_of_decades_and_subnormals_still_draw() {
+        let dir = std::env::temp_dir().join(format!("majorize-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("wide.png");
+        let p = plot((0..50).map(|i| (i as f64, 10f64.powi(-7 * i))).chain([(50.0, 5e-324)]).collect());
+        write(path.to_str().unwrap(), &p).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

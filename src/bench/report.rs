@@ -83,17 +83,18 @@ fn metric_name(m: Metric) -> &'static str {
 /// tuned baseline.
 fn summary(results: &[ProblemResult], out: &mut String) {
     out.push_str("## Summary: MM with no learning rate against the best tuned baseline\n\n");
-    out.push_str("| problem | steps | best MM | loss | best baseline (lr) | loss | MM seconds | baseline seconds incl. lr search | MM step / gradient step |\n");
-    out.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("| problem | steps | best MM | loss | best baseline (lr) | loss | MM seconds | baseline seconds incl. lr search | MM step / gradient step | SafeRate step / gradient step |\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
     for r in results {
         let ranked = ranked(r);
         let mm = ranked.iter().find(|b| is_mm(&b.run.contender));
         let base = ranked.iter().find(|b| !is_mm(&b.run.contender));
         let (Some(mm), Some(base)) = (mm, base) else { continue };
-        let ratio = gradient_step(r).map(|g| format!("{:.1}x", mm.run.seconds_per_step() / g)).unwrap_or("-".into());
+        let ratio = |b: &Best| gradient_step(r).map(|g| format!("{:.1}x", b.run.seconds_per_step() / g));
+        let saferate = r.best_of("saferate").and_then(ratio).unwrap_or("-".into());
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} ({}) | {} | {:.2} | {:.2} | {} |",
+            "| {} | {} | {} | {} | {} ({}) | {} | {} | {} | {} | {} |",
             r.spec.name,
             r.steps,
             mm.run.contender,
@@ -103,7 +104,8 @@ fn summary(results: &[ProblemResult], out: &mut String) {
             num(base.run.loss),
             num(mm.run.seconds),
             num(base.search_seconds),
-            ratio
+            ratio(mm).unwrap_or("-".into()),
+            saferate
         );
     }
     out.push('\n');
