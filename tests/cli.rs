@@ -436,3 +436,27 @@ fn bound_is_tighter_with_simplification_and_no_simplify_turns_it_off() {
     };
     assert!((e(&[]) - e(&["--no-simplify"])).abs() < 1e-14);
 }
+
+/// A reader that has gone (`majorize ... | head`) ends the program quietly;
+/// a full disk is an error with exit 2. Neither panics.
+#[test]
+fn closed_or_full_standard_output_does_not_panic() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_majorize"))
+        .args(["optimizers"])
+        .stdout(writer)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let o = Command::new(env!("CARGO_BIN_EXE_majorize"))
+            .args(["eval", "x^2", "--init", "x=3"])
+            .stdout(full)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("cannot write to standard output"), "{}", stderr(&o));
+    }
+}

@@ -75,13 +75,13 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
     bench::write_all(out, &results, &command)?;
     let runs: usize = results.iter().map(|r| r.runs.len()).sum();
     let seconds: f64 = results.iter().flat_map(|r| &r.runs).map(|r| r.seconds).sum();
-    println!("{} problems, {runs} runs, {seconds:.1} s of optimization", results.len());
+    outln!("{} problems, {runs} runs, {seconds:.1} s of optimization", results.len());
     for r in &results {
         let best = r.best.iter().min_by(|a, b| a.run.loss.total_cmp(&b.run.loss));
         if let Some(b) = best {
-            println!("  {:<24} lowest training loss {:.6e} ({})", r.spec.name, b.run.loss, b.run.contender);
+            outln!("  {:<24} lowest training loss {:.6e} ({})", r.spec.name, b.run.loss, b.run.contender);
         }
     }
-    println!("wrote {0}/results.md, {0}/runs.csv, {0}/traces.csv and {0}/plots/", out.display());
+    outln!("wrote {0}/results.md, {0}/runs.csv, {0}/traces.csv and {0}/plots/", out.display());
     Ok(())
 }

@@ -87,7 +87,7 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
             "finite": e.is_finite(),
             "simplified": simplified,
         });
-        println!("{out}");
+        outln!("{out}");
     } else {
         print_text(&e, names[0]);
     }
@@ -111,8 +111,8 @@ fn print_text(e: &Enclosure, var: &str) {
             _ => format!("{coef} z^{i}"),
         });
     }
-    println!("f({var}0 + z) in {}", terms.join(" + "));
-    println!("for z in [{}, {}] ({var}0 = {})", e.region.lo(), e.region.hi(), e.x0);
+    outln!("f({var}0 + z) in {}", terms.join(" + "));
+    outln!("for z in [{}, {}] ({var}0 = {})", e.region.lo(), e.region.hi(), e.x0);
 }
 
 fn draw(path: &str, expr: &str, model: &majorize::Model, e: &Enclosure, (lo, hi): (f64, f64)) -> Result<(), Error> {

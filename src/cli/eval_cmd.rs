@@ -42,11 +42,11 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         if let Some(g) = &grad {
             out["grad"] = output::by_name(&model.graph, g);
         }
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!("loss = {loss}");
+        outln!("loss = {loss}");
         for (p, g) in model.graph.params().iter().zip(grad.iter().flatten()) {
-            println!("grad {} = {}", p.name, output::tensor_text(g));
+            outln!("grad {} = {}", p.name, output::tensor_text(g));
         }
     }
     if !loss.is_finite() {

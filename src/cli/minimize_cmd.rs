@@ -192,12 +192,12 @@ fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result:
             "seconds": seconds,
             "trace": trace,
         });
-        println!("{out}");
+        outln!("{out}");
         return;
     }
     let hyper: Vec<String> = optimizer.hyperparameters().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!("optimizer {} ({})", optimizer.name(), hyper.join(", "));
-    println!(
+    outln!("optimizer {} ({})", optimizer.name(), hyper.join(", "));
+    outln!(
         "{} steps ({}), loss {} -> {}, {:.3} s",
         result.steps(),
         result.stop,
@@ -206,6 +206,6 @@ fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result:
         seconds
     );
     for (p, v) in model.graph.params().iter().zip(&result.params) {
-        println!("{} = {}", p.name, output::tensor_text(v));
+        outln!("{} = {}", p.name, output::tensor_text(v));
     }
 }

@@ -11,10 +11,10 @@ pub struct OptimizersArgs {}
 /// Runs `majorize optimizers`.
 pub fn run(_: &OptimizersArgs) -> Result<(), Error> {
     for entry in optim::all() {
-        println!("{:<12} {}", entry.name, entry.summary);
+        outln!("{:<12} {}", entry.name, entry.summary);
         for key in entry.keys {
             let default = key.default_value().to_string();
-            println!("    {:<26} {:<10} {}", key.name, default, key.help);
+            outln!("    {:<26} {:<10} {}", key.name, default, key.help);
         }
     }
     Ok(())

@@ -48,11 +48,11 @@ pub fn run(args: &SimplifyArgs) -> Result<(), Error> {
             "stop_reason": r.stop_reason.to_string(),
             "seconds": r.seconds,
         });
-        println!("{out}");
+        outln!("{out}");
     } else {
-        print!("{}", show(&s.graph, s.root));
+        out!("{}", show(&s.graph, s.root));
         if inline {
-            println!();
+            outln!();
         }
     }
     if args.stats {
