@@ -460,3 +460,27 @@ fn closed_or_full_standard_output_does_not_panic() {
         assert!(stderr(&o).contains("cannot write to standard output"), "{}", stderr(&o));
     }
 }
+
+/// Deep expressions run through every pass within the stack; deeper ones
+/// are refused with a located message instead of overflowing it.
+#[test]
+fn deep_expressions_run_or_are_refused() {
+    let sum = vec!["sin(x)"; 4999].join("+");
+    let nested = (0..240).fold("x".to_string(), |e, _| format!("tanh({e} + x + x)"));
+    for e in [&sum, &nested] {
+        for args in [
+            &["eval", e, "--init", "x=0.3", "--grad"][..],
+            &["simplify", e],
+            &["bound", e, "--at", "0", "--over", "-1,1"],
+        ] {
+            let o = majorize(args);
+            assert_eq!(o.status.code(), Some(0), "{} {}", args[0], stderr(&o));
+        }
+    }
+    let o = majorize(&["eval", &vec!["x"; 20_000].join("+"), "--init", "x=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<expr>:1:1: the expression is nested too deeply"), "{}", stderr(&o));
+    let o = majorize(&["eval", &format!("{}x{}", "(".repeat(50_000), ")".repeat(50_000)), "--init", "x=1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nested more than"), "{}", stderr(&o));
+}

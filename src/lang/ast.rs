@@ -7,6 +7,8 @@ use super::error::Span;
 pub struct Node {
     pub ast: Ast,
     pub span: Span,
+    /// Levels of the tree from this node down (1 for a leaf).
+    pub depth: usize,
 }
 
 /// An expression.
@@ -49,6 +51,18 @@ pub enum Stmt {
 }
 
 impl Node {
+    /// A node over `ast`, one level deeper than its deepest child.
+    pub fn new(ast: Ast, span: Span) -> Node {
+        let below = match &ast {
+            Ast::Num(_) | Ast::Str(_) | Ast::Name(_) => 0,
+            Ast::Neg(a) => a.depth,
+            Ast::Binary(_, a, b, _) | Ast::Range(a, b) => a.depth.max(b.depth),
+            Ast::Call { args, .. } => args.iter().map(|a| a.value.depth).max().unwrap_or(0),
+            Ast::List(items) => items.iter().map(|n| n.depth).max().unwrap_or(0),
+        };
+        Node { ast, span, depth: below + 1 }
+    }
+
     /// The value of a constant numeric expression (numbers combined with
     /// `+ - * / ^` and unary minus), if it is one.
     pub fn const_value(&self) -> Option<f64> {

@@ -6,11 +6,20 @@ use super::lexer::{Tok, Token, lex};
 
 type PResult<T> = Result<T, (Span, LangErrorKind)>;
 
+/// The deepest expression tree accepted (a sum of 5000 terms is 5000 deep):
+/// later passes recurse over the tree, and this keeps them within a stack.
+pub const MAX_DEPTH: usize = 5000;
+
+/// The deepest nesting of brackets, unary minus and exponents accepted.
+pub const MAX_NESTING: usize = 500;
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
     /// Depth of open brackets: newlines inside them are not statement ends.
     depth: usize,
+    /// Depth of the parser's own recursion.
+    nesting: usize,
 }
 
 fn syntax<T>(span: Span, msg: impl Into<String>) -> PResult<T> {
@@ -19,7 +28,7 @@ fn syntax<T>(span: Span, msg: impl Into<String>) -> PResult<T> {
 
 /// Parses a `.loss` file into statements.
 pub fn parse_program(text: &str) -> PResult<Vec<Stmt>> {
-    let mut p = Parser { toks: lex(text)?, pos: 0, depth: 0 };
+    let mut p = Parser { toks: lex(text)?, pos: 0, depth: 0, nesting: 0 };
     let mut stmts = Vec::new();
     loop {
         while p.peek().tok == Tok::Newline {
@@ -35,7 +44,7 @@ pub fn parse_program(text: &str) -> PResult<Vec<Stmt>> {
 
 /// Parses an inline expression.
 pub fn parse_inline(text: &str) -> PResult<Node> {
-    let mut p = Parser { toks: lex(text)?, pos: 0, depth: 1 };
+    let mut p = Parser { toks: lex(text)?, pos: 0, depth: 1, nesting: 0 };
     if p.peek().tok == Tok::Eof {
         return syntax(p.peek().span, "the expression is empty");
     }
@@ -53,6 +62,26 @@ pub fn parse_inline(text: &str) -> PResult<Node> {
 }
 
 impl Parser {
+    /// A node, refused when the tree gets deeper than [`MAX_DEPTH`].
+    fn node(ast: Ast, span: Span) -> PResult<Node> {
+        let n = Node::new(ast, span);
+        if n.depth > MAX_DEPTH {
+            return syntax(span, format!("the expression is nested too deeply (more than {MAX_DEPTH} levels)"));
+        }
+        Ok(n)
+    }
+
+    /// Runs `f` one level of recursion deeper, refused beyond [`MAX_NESTING`].
+    fn nested<T>(&mut self, at: Span, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        if self.nesting >= MAX_NESTING {
+            return syntax(at, format!("brackets, minus signs or exponents nested more than {MAX_NESTING} deep"));
+        }
+        self.nesting += 1;
+        let r = f(self);
+        self.nesting -= 1;
+        r
+    }
+
     fn peek(&mut self) -> &Token {
         if self.depth > 0 {
             while self.toks[self.pos].tok == Tok::Newline {
@@ -153,7 +182,7 @@ impl Parser {
             self.continue_line();
             let rhs = operand(self)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Node { ast: Ast::Binary(c, Box::new(lhs), Box::new(rhs), t.span), span };
+            lhs = Self::node(Ast::Binary(c, Box::new(lhs), Box::new(rhs), t.span), span)?;
         }
     }
 
@@ -168,9 +197,9 @@ impl Parser {
     fn unary(&mut self) -> PResult<Node> {
         if self.peek().tok == Tok::Punct('-') {
             let start = self.next().span;
-            let inner = self.unary()?;
+            let inner = self.nested(start, Self::unary)?;
             let span = start.to(inner.span);
-            return Ok(Node { ast: Ast::Neg(Box::new(inner)), span });
+            return Self::node(Ast::Neg(Box::new(inner)), span);
         }
         self.power()
     }
@@ -183,35 +212,35 @@ impl Parser {
         }
         self.pos += 1;
         self.continue_line();
-        let exp = self.unary()?;
+        let exp = self.nested(t.span, Self::unary)?;
         let span = base.span.to(exp.span);
-        Ok(Node { ast: Ast::Binary('^', Box::new(base), Box::new(exp), t.span), span })
+        Self::node(Ast::Binary('^', Box::new(base), Box::new(exp), t.span), span)
     }
 
     fn atom(&mut self) -> PResult<Node> {
         let t = self.next();
-        let node = |ast| Node { ast, span: t.span };
+        let node = |ast| Self::node(ast, t.span);
         match t.tok {
-            Tok::Number(v) => Ok(node(Ast::Num(v))),
-            Tok::Str(ref s) => Ok(node(Ast::Str(s.clone()))),
+            Tok::Number(v) => node(Ast::Num(v)),
+            Tok::Str(ref s) => node(Ast::Str(s.clone())),
             Tok::Ident(ref name) => {
                 if self.peek().tok != Tok::Punct('(') {
-                    return Ok(node(Ast::Name(name.clone())));
+                    return node(Ast::Name(name.clone()));
                 }
                 let open = self.next().span;
                 let (args, close) = self.delimited(open, ')', Self::arg)?;
-                Ok(Node { ast: Ast::Call { name: name.clone(), name_span: t.span, args }, span: t.span.to(close) })
+                Self::node(Ast::Call { name: name.clone(), name_span: t.span, args }, t.span.to(close))
             }
             Tok::Punct('(') => {
                 self.depth += 1;
-                let inner = self.expr()?;
+                let inner = self.nested(t.span, Self::expr)?;
                 self.depth -= 1;
                 let close = self.close(')', t.span)?;
-                Ok(Node { ast: inner.ast, span: t.span.to(close) })
+                Ok(Node { span: t.span.to(close), ..inner })
             }
             Tok::Punct('[') => {
                 let (items, close) = self.delimited(t.span, ']', Self::expr)?;
-                Ok(Node { ast: Ast::List(items), span: t.span.to(close) })
+                Self::node(Ast::List(items), t.span.to(close))
             }
             Tok::Punct(')') => syntax(t.span, "unmatched `)`"),
             other => syntax(t.span, format!("expected an expression, found {}", other.describe())),
@@ -226,7 +255,7 @@ impl Parser {
         let mut items = Vec::new();
         if self.peek().tok != Tok::Punct(close) {
             loop {
-                items.push(item(self)?);
+                items.push(self.nested(open, item)?);
                 if !self.eat(',') {
                     break;
                 }
@@ -263,7 +292,7 @@ impl Parser {
         let value = if self.eat(':') {
             let second = self.expr()?;
             let span = first.span.to(second.span);
-            Node { ast: Ast::Range(Box::new(first), Box::new(second)), span }
+            Self::node(Ast::Range(Box::new(first), Box::new(second)), span)?
         } else {
             first
         };
@@ -341,5 +370,23 @@ mod tests {
         assert!(matches!(&stmts[3], Stmt::Minimize { .. }));
         let (_, kind) = parse_program("paramx w = 1").unwrap_err();
         assert!(kind.to_string().contains("expected a statement"));
+    }
+
+    #[test]
+    fn depth_and_nesting_limits() {
+        let sum = |n: usize| vec!["x"; n].join("+");
+        assert_eq!(parse_inline(&sum(MAX_DEPTH)).unwrap().depth, MAX_DEPTH);
+        let (span, kind) = parse_inline(&sum(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(kind.to_string(), format!("the expression is nested too deeply (more than {MAX_DEPTH} levels)"));
+        assert_eq!(span.start, 0);
+        let parens = |n: usize| format!("{}x{}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(parse_inline(&parens(MAX_NESTING)).unwrap().depth, 1);
+        let minus = |n: usize| format!("{}x", "-".repeat(n));
+        assert_eq!(parse_inline(&minus(MAX_NESTING)).unwrap().depth, MAX_NESTING + 1);
+        for deep in [parens(MAX_NESTING + 1), minus(MAX_NESTING + 1), format!("x{}", "^1".repeat(MAX_NESTING + 1))] {
+            let (span, kind) = parse_inline(&deep).unwrap_err();
+            assert!(kind.to_string().starts_with("brackets, minus signs or exponents nested more than"), "{kind}");
+            assert!(span.start >= MAX_NESTING, "points at the level that is too deep: {span:?}");
+        }
     }
 }
