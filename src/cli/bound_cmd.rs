@@ -104,7 +104,11 @@ fn print_text(e: &Enclosure, var: &str) {
     let k = e.degree();
     let mut terms = Vec::new();
     for (i, c) in e.coefficients.iter().enumerate() {
-        let coef = if i == k { format!("[{}, {}]", c.lo(), c.hi()) } else { format!("{}", c.mid()) };
+        let coef = if i == k {
+            format!("[{}, {}]", output::num_text(c.lo()), output::num_text(c.hi()))
+        } else {
+            output::num_text(c.mid())
+        };
         terms.push(match i {
             0 => coef,
             1 => format!("{coef} z"),
@@ -112,7 +116,12 @@ fn print_text(e: &Enclosure, var: &str) {
         });
     }
     outln!("f({var}0 + z) in {}", terms.join(" + "));
-    outln!("for z in [{}, {}] ({var}0 = {})", e.region.lo(), e.region.hi(), e.x0);
+    outln!(
+        "for z in [{}, {}] ({var}0 = {})",
+        output::num_text(e.region.lo()),
+        output::num_text(e.region.hi()),
+        output::num_text(e.x0)
+    );
 }
 
 fn draw(path: &str, expr: &str, model: &majorize::Model, e: &Enclosure, (lo, hi): (f64, f64)) -> Result<(), Error> {

@@ -44,7 +44,7 @@ pub fn run(args: &EvalArgs) -> Result<(), Error> {
         }
         outln!("{out}");
     } else {
-        outln!("loss = {loss}");
+        outln!("loss = {}", output::num_text(loss));
         for (p, g) in model.graph.params().iter().zip(grad.iter().flatten()) {
             outln!("grad {} = {}", p.name, output::tensor_text(g));
         }

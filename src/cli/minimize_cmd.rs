@@ -201,8 +201,8 @@ fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result:
         "{} steps ({}), loss {} -> {}, {:.3} s",
         result.steps(),
         result.stop,
-        result.trace.first().map_or(f64::NAN, |p| p.loss),
-        result.loss(),
+        output::num_text(result.trace.first().map_or(f64::NAN, |p| p.loss)),
+        output::num_text(result.loss()),
         seconds
     );
     for (p, v) in model.graph.params().iter().zip(&result.params) {

@@ -29,13 +29,26 @@ pub fn by_name(graph: &Graph, values: &[Tensor]) -> Value {
 /// A tensor for humans: a number, or its shape and a few entries.
 pub fn tensor_text(t: &Tensor) -> String {
     match t.shape() {
-        Shape::Scalar => format!("{}", t.item()),
+        Shape::Scalar => num_text(t.item()),
         s => {
-            let shown: Vec<String> = t.data().iter().take(6).map(|v| format!("{v:.6}")).collect();
+            let short = |v: f64| {
+                if v == 0.0 || !v.is_finite() || (1e-4..1e6).contains(&v.abs()) {
+                    format!("{v:.6}")
+                } else {
+                    format!("{v:.6e}")
+                }
+            };
+            let shown: Vec<String> = t.data().iter().take(6).map(|&v| short(v)).collect();
             let more = if s.len() > 6 { ", ..." } else { "" };
             format!("{s} [{}{more}]", shown.join(", "))
         }
     }
+}
+
+/// A number in full (it reads back to the same `f64`), in exponent form
+/// when tiny or huge rather than with dozens of zeros.
+pub fn num_text(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) { format!("{v}") } else { format!("{v:e}") }
 }
 
 /// Writes the trace of a run as CSV: step, loss, step size, trust radius,
@@ -58,4 +71,28 @@ pub fn write_trace(path: &str, result: &RunResult) -> Result<(), Error> {
         w.write_record(&row).map_err(|e| io(&e))?;
     }
     w.flush().map_err(|e| io(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num_text;
+
+    #[test]
+    fn numbers_read_back_and_avoid_long_zeros() {
+        let cases = [
+            (0.0, "0"),
+            (24.2, "24.2"),
+            (1e-4, "0.0001"),
+            (3.988677952023741e-29, "3.988677952023741e-29"),
+            (-1e-5, "-1e-5"),
+            (1e16, "1e16"),
+            (f64::INFINITY, "inf"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(num_text(v), want);
+        }
+        for v in [0.1 + 0.2, 1.0 / 3.0, 5e-324, f64::MAX, -7.25e-100, 123456789.123] {
+            assert_eq!(num_text(v).parse::<f64>().unwrap(), v, "{v}");
+        }
+    }
 }
