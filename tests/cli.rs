@@ -241,6 +241,7 @@ fn minimize_errors_exit_2() {
             "error: adam: `beta1` = 2 is invalid: it must be in [0, 1)",
         ),
         (&["minimize", "x^2", "--optimizer", "adam", "--opt", "bta1=0.5"], "error: adam has no option `bta1`"),
+        (&["minimize", "3 + 4"], "error: nothing to minimize: the loss has no parameters"),
         (
             &["minimize", "x^2", "--optimizer", "adam", "--opt", "amsgrad=maybe"],
             "error: adam: `amsgrad=maybe` is not a boolean",

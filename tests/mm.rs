@@ -211,3 +211,23 @@ fn no_nan_at_domain_boundaries() {
         }
     }
 }
+
+/// A loss with no parameters: full MM says it does not apply, the others
+/// step without moving, and nothing panics.
+#[test]
+fn no_parameters_is_handled() {
+    let b = majorize::Builder::new();
+    let c = b.constant(2.0);
+    let model = b.minimize(c.exp()).expect("a scalar loss");
+    for (name, mut opt) in mm_optimizers() {
+        let mut p = Problem::new(&model);
+        let mut x: Vec<Tensor> = Vec::new();
+        match opt.step(&mut p, &mut x) {
+            Ok(rec) => assert_eq!(rec.loss, 2f64.exp(), "{name}"),
+            Err(e) => {
+                assert_eq!(name, "fullmm");
+                assert!(e.to_string().contains("at least one scalar parameter"), "{e}");
+            }
+        }
+    }
+}

@@ -101,6 +101,11 @@ fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error
 pub fn run(args: &MinimizeArgs) -> Result<(), Error> {
     let mut model = source::load_model(&args.loss)?;
     source::apply_init(&mut model, args.init.as_deref())?;
+    if model.graph.params().is_empty() {
+        return Err(Error::Usage(
+            "nothing to minimize: the loss has no parameters (declare one with `param`, or write a free name in an inline expression)".into(),
+        ));
+    }
     let model = args.simplify.apply(model);
     if let Some(tol) = args.tol
         && (tol.is_nan() || tol < 0.0)

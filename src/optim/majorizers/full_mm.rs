@@ -70,6 +70,9 @@ impl Optimizer for FullMm {
         }
         check_finite(&g, self.steps, "gradient")?;
         let n: usize = params.iter().map(|t| t.shape().len()).sum();
+        if n == 0 {
+            return Err(OptimError::NotApplicable("fullmm needs at least one scalar parameter".into()));
+        }
         if n > Self::MAX_SCALARS {
             return Err(OptimError::NotApplicable(format!(
                 "fullmm handles at most {} scalar parameters, and this loss has {n}: use saferate or safecombination",
