@@ -171,6 +171,23 @@ fn non_finite_gradients_stop_without_corrupting_parameters() {
     );
     assert!(matches!(result.stop, optim::StopReason::Failed(_)), "{:?}", result.stop);
     assert!(result.params[0].is_finite());
+    assert!(problem.value(&result.params).is_finite());
+    // A step that lands where the loss is NaN (sqrt(1 - 10 * 0.5) = sqrt(-4))
+    // is undone: the run ends where the loss was last finite, and the trace
+    // ends there too.
+    let model = lang::parse_inline("sqrt(x)").unwrap();
+    let mut problem = Problem::new(&model);
+    let result = optim::run(
+        build("sgd", 10.0, "").as_mut(),
+        &mut problem,
+        vec![Tensor::scalar(1.0)],
+        &RunOptions::default(),
+        |_| {},
+    );
+    assert_eq!(result.stop, optim::StopReason::Failed(majorize::OptimError::NonFinite { step: 2, what: "loss" }));
+    assert_eq!(result.params[0].item(), 1.0);
+    assert_eq!((result.steps(), result.loss()), (0, 1.0));
+    assert!(result.trace.iter().all(|p| p.loss.is_finite()));
 }
 
 /// With a single candidate the greedy optimizers are SGD with momentum, Adam

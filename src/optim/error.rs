@@ -49,7 +49,7 @@ pub enum OptimError {
     /// The loss, a gradient or an update became NaN or infinite; the
     /// parameters are left as they were before the step.
     #[error(
-        "step {step}: the {what} is not finite (NaN or infinite); stopping with the parameters of the last good step"
+        "step {step}: the {what} is not finite (NaN or infinite); stopping at the last parameters with a finite loss"
     )]
     NonFinite {
         /// The step at which it happened (1-based).

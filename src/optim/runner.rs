@@ -45,8 +45,9 @@ pub enum StopReason {
     /// in a row (an MM method whose bound promises no further decrease).
     Stalled,
     /// A step failed (the loss, gradient or update became non-finite, or
-    /// the optimizer cannot handle the problem); the parameters are those of
-    /// the last good step.
+    /// the optimizer cannot handle the problem). The parameters are the last
+    /// ones with a finite loss: a step that led to a non-finite loss is
+    /// undone and left out of the trace.
     Failed(OptimError),
 }
 
@@ -117,14 +118,27 @@ pub fn run(
     let mut pending: Option<TracePoint> = None;
     let mut stop = StopReason::MaxSteps;
     let mut still = 0;
+    // The parameters where the last successful step started (finite loss).
+    let mut before = params.clone();
+    let mut rolled_back = false;
     for t in 1..=opts.max_steps {
+        let start_of_step = params.clone();
         let record = match optimizer.step(problem, &mut params) {
             Ok(r) => r,
             Err(e) => {
+                // A baseline's step may land where the loss is not finite; the
+                // next step finds out. Go back to where it was finite.
+                if t > 1 && !problem.value(&start_of_step).is_finite() {
+                    params = std::mem::take(&mut before);
+                    rolled_back = true;
+                } else {
+                    params = start_of_step;
+                }
                 stop = StopReason::Failed(e);
                 break;
             }
         };
+        before = start_of_step;
         // The step reports the loss where it started: the previous point's loss.
         let mut previous = pending.take().unwrap_or(TracePoint { step: 0, loss: 0.0, seconds: 0.0, record: None });
         previous.loss = record.loss;
@@ -154,6 +168,11 @@ pub fn run(
             stop = StopReason::Stalled;
             break;
         }
+    }
+    if rolled_back {
+        // The parameters are those of the last trace point; the step that
+        // left them is discarded.
+        return RunResult { params, trace, stop };
     }
     let mut last = pending.unwrap_or(TracePoint { step: 0, loss: f64::NAN, seconds: 0.0, record: None });
     last.loss = problem.value(&params);
