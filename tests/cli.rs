@@ -485,3 +485,22 @@ fn deep_expressions_run_or_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nested more than"), "{}", stderr(&o));
 }
+
+/// Where f(x0) is undefined or a derivative is infinite, the point
+/// coefficients are null, never a made-up number.
+#[test]
+fn bound_reports_undefined_coefficients_as_null() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = majorize(args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).expect("json")
+    };
+    let pole = json(&["bound", "x^-1*x^2", "--at", "0", "--over", "0,1", "--json"]);
+    assert_eq!(pole["coefficients"], serde_json::json!([null, null, [null, null]]));
+    assert_eq!(pole["finite"], false);
+    let root = json(&["bound", "sqrt(x)", "--at", "0", "--over", "0,1", "--json"]);
+    assert_eq!(root["coefficients"][1], serde_json::Value::Null);
+    assert_eq!(root["finite"], false);
+    let text = stdout(&majorize(&["bound", "x^-1*x^2", "--at", "0", "--over", "0,1"]));
+    assert!(text.contains("undefined") && !text.contains("NaN"), "{text}");
+}

@@ -138,6 +138,11 @@ pub fn taylor_bounds(graph: &Graph, root: NodeId, x0: f64, (lo, hi): (f64, f64),
     assert!(lo <= x0 && x0 <= hi, "the region [{lo}, {hi}] must contain x0 = {x0}");
     assert_eq!(graph.params().len(), 1, "one scalar parameter");
     let region = Interval::new(lo, hi) - Interval::point(x0);
+    // Where f(x0) itself is undefined (a pole times 0, say) there is no
+    // Taylor polynomial at x0: every coefficient is unknown.
+    if !crate::eval::Evaluator::new(graph, root).forward(&[Tensor::scalar(x0)]).item().is_finite() {
+        return Enclosure { x0, region, coefficients: vec![Interval::ENTIRE; k + 1] };
+    }
     let bounder = Bounder::new(graph, root);
     let coefficients = along(&bounder, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
     Enclosure { x0, region, coefficients }
@@ -178,4 +183,21 @@ pub fn along(bounder: &Bounder<'_>, x0: &[Tensor], v: &[Tensor], region: Interva
         assert_eq!(out.polys.len(), 1, "the root must be a scalar");
         out.polys[0].c.to_vec()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse_inline;
+
+    /// No Taylor polynomial exists where f(x0) is undefined, even when
+    /// interval arithmetic would multiply a pole by an exact 0.
+    #[test]
+    fn undefined_at_x0_gives_unknown_coefficients() {
+        let m = parse_inline("x^-1 * x^2").unwrap();
+        let e = taylor_bounds(&m.graph, m.loss, 0.0, (0.0, 1.0), 2);
+        assert!(e.coefficients.iter().all(|c| *c == Interval::ENTIRE), "{:?}", e.coefficients);
+        let e = taylor_bounds(&m.graph, m.loss, 0.5, (0.25, 1.0), 2);
+        assert!(e.coefficients[0].contains(0.5) && e.coefficients[1].contains(1.0));
+    }
 }

@@ -48,7 +48,15 @@ fn parse_region(text: &str) -> Result<(f64, f64), Error> {
 /// A coefficient for JSON: its midpoint if it is thin, else `[lo, hi]`
 /// (`null` for an infinite end).
 fn coefficient(c: Interval, last: bool) -> Value {
-    if last { json!([output::number(c.lo()), output::number(c.hi())]) } else { output::number(c.mid()) }
+    if last { json!([output::number(c.lo()), output::number(c.hi())]) } else { output::number(point(c)) }
+}
+
+/// An exact Taylor coefficient from its enclosure, which rounding keeps a
+/// few ulps wide; NaN where the enclosure is not thin (an infinite
+/// derivative, as of sqrt at 0, or f undefined at x0).
+fn point(c: Interval) -> f64 {
+    let thin = c.is_finite() && c.hi() - c.lo() <= 1e-9 * c.mid().abs().max(1.0);
+    if thin { c.mid() } else { f64::NAN }
 }
 
 /// Runs `majorize bound`.
@@ -107,7 +115,8 @@ fn print_text(e: &Enclosure, var: &str) {
         let coef = if i == k {
             format!("[{}, {}]", output::num_text(c.lo()), output::num_text(c.hi()))
         } else {
-            output::num_text(c.mid())
+            let p = point(*c);
+            if p.is_nan() { "undefined".to_string() } else { output::num_text(p) }
         };
         terms.push(match i {
             0 => coef,
