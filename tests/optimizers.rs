@@ -159,31 +159,23 @@ fn non_finite_gradients_stop_without_corrupting_parameters() {
     let err = opt.step(&mut problem, &mut x).unwrap_err();
     assert_eq!(err, majorize::OptimError::NonFinite { step: 1, what: "loss" });
     assert_eq!(x[0].item(), -1.0);
+    // SGD with lr 10 from x = 1 on a one-variable loss: the run and the loss.
+    let sgd_run = |loss: &str| {
+        let model = lang::parse_inline(loss).unwrap();
+        let mut problem = Problem::new(&model);
+        let x0 = vec![Tensor::scalar(1.0)];
+        let result = optim::run(build("sgd", 10.0, "").as_mut(), &mut problem, x0, &RunOptions::default(), |_| {});
+        let f = problem.value(&result.params);
+        (result, f)
+    };
     // A run that diverges ends with the last good parameters and says why.
-    let model = lang::parse_inline("exp(x^2)").unwrap();
-    let mut problem = Problem::new(&model);
-    let result = optim::run(
-        build("sgd", 10.0, "").as_mut(),
-        &mut problem,
-        vec![Tensor::scalar(1.0)],
-        &RunOptions::default(),
-        |_| {},
-    );
+    let (result, f) = sgd_run("exp(x^2)");
     assert!(matches!(result.stop, optim::StopReason::Failed(_)), "{:?}", result.stop);
-    assert!(result.params[0].is_finite());
-    assert!(problem.value(&result.params).is_finite());
+    assert!(result.params[0].is_finite() && f.is_finite());
     // A step that lands where the loss is NaN (sqrt(1 - 10 * 0.5) = sqrt(-4))
     // is undone: the run ends where the loss was last finite, and the trace
     // ends there too.
-    let model = lang::parse_inline("sqrt(x)").unwrap();
-    let mut problem = Problem::new(&model);
-    let result = optim::run(
-        build("sgd", 10.0, "").as_mut(),
-        &mut problem,
-        vec![Tensor::scalar(1.0)],
-        &RunOptions::default(),
-        |_| {},
-    );
+    let (result, _) = sgd_run("sqrt(x)");
     assert_eq!(result.stop, optim::StopReason::Failed(majorize::OptimError::NonFinite { step: 2, what: "loss" }));
     assert_eq!(result.params[0].item(), 1.0);
     assert_eq!((result.steps(), result.loss()), (0, 1.0));
