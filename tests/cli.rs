@@ -504,3 +504,30 @@ fn bound_reports_undefined_coefficients_as_null() {
     let text = stdout(&majorize(&["bound", "x^-1*x^2", "--at", "0", "--over", "0,1"]));
     assert!(text.contains("undefined") && !text.contains("NaN"), "{text}");
 }
+
+/// A loss unbounded below at a pole: the exact line of a step can miss the
+/// pole while the rounded parameters land on it. MM refuses such a step
+/// (its loss is -inf or NaN) and every loss of the trace stays finite.
+#[test]
+fn mm_never_steps_onto_a_pole() {
+    let loss = "((sqrt(2) * ((y + x) / (x + 0.5))) / 2) + 0.01*(x^2+y^2)";
+    let init = "x=1.8079343689078549,y=1.3286917390807176";
+    let o = majorize(&[
+        "minimize",
+        loss,
+        "--init",
+        init,
+        "--optimizer",
+        "saferate",
+        "--direction",
+        "adam",
+        "--steps",
+        "60",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let losses: Vec<f64> = v["trace"].as_array().unwrap().iter().map(|p| p["loss"].as_f64().expect("finite")).collect();
+    assert!(losses.len() > 40 && losses.windows(2).all(|w| w[1] <= w[0]), "{losses:?}");
+    assert!(v["loss"].as_f64().is_some_and(|l| l < -1e10), "it does go down the pole: {}", v["loss"]);
+}

@@ -1,6 +1,6 @@
 //! The full-MM optimizer.
 
-use super::{MAX_RETRIES, distance};
+use super::{MAX_RETRIES, accepts, distance};
 use crate::mm::{full_mm, trust};
 use crate::optim::optimizer::check_finite;
 use crate::optim::transform::global_norm;
@@ -96,7 +96,7 @@ impl Optimizer for FullMm {
                 continue;
             }
             let x_new = apply(params, &plan.z);
-            if problem.value(&x_new) <= f0 {
+            if accepts(problem.value(&x_new), f0) {
                 taken = Some((plan.z, x_new));
                 break;
             }

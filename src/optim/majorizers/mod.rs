@@ -1,9 +1,10 @@
 //! The MM optimizers: the step rules of the `mm` layer, run against a
 //! [`Problem`](crate::optim::Problem) behind the [`Optimizer`](crate::optim::Optimizer)
 //! trait. Every accepted step is checked by evaluating the loss: a step
-//! whose bound promised a decrease but whose evaluated loss is higher (only
-//! rounding could do that) is refused and the trust region shrinks, so the
-//! loss never increases.
+//! whose bound promised a decrease but whose evaluated loss is higher, or
+//! not finite (only rounding could do that: the parameters are rounded onto
+//! a pole the exact line missed), is refused and the trust region shrinks,
+//! so the loss never increases and stays finite.
 
 mod direction;
 mod full_mm;
@@ -19,6 +20,12 @@ use crate::tensor::Tensor;
 
 /// How many times a refused step is retried with a smaller region.
 pub(crate) const MAX_RETRIES: usize = 8;
+
+/// Whether a step from loss `f0` to loss `f_new` is kept: no increase, and
+/// finite (a loss of `-inf` at a rounded-onto pole is not a decrease).
+pub(crate) fn accepts(f_new: f64, f0: f64) -> bool {
+    f_new.is_finite() && f_new <= f0
+}
 
 /// `x + sum_i s_i d_i` for lists of tensors.
 pub(crate) fn combine(x: &[Tensor], steps: &[(f64, &[Tensor])]) -> Vec<Tensor> {

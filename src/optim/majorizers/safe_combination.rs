@@ -1,6 +1,6 @@
 //! The SafeCombination optimizer.
 
-use super::{MAX_RETRIES, combine, distance};
+use super::{MAX_RETRIES, accepts, combine, distance};
 use crate::mm::{safe_combination, trust};
 use crate::optim::optimizer::check_finite;
 use crate::optim::transform::global_norm;
@@ -115,7 +115,7 @@ impl Optimizer for SafeCombination {
                 let steps: Vec<(f64, &[Tensor])> =
                     plan.eta.iter().zip(&dirs).map(|(&e, d)| (e, d.as_slice())).collect();
                 let x_new = combine(params, &steps);
-                if problem.value(&x_new) <= f0 {
+                if accepts(problem.value(&x_new), f0) {
                     taken = Some((plan.eta, x_new));
                     break;
                 }

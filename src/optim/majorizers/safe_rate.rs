@@ -1,6 +1,6 @@
 //! The SafeRate optimizer.
 
-use super::{Direction, MAX_RETRIES, combine, distance};
+use super::{Direction, MAX_RETRIES, accepts, combine, distance};
 use crate::mm::{safe_rate, trust};
 use crate::optim::optimizer::check_finite;
 use crate::optim::transform::{DynTransform, global_norm};
@@ -89,7 +89,7 @@ impl Optimizer for SafeRate {
                 break;
             }
             let x_new = combine(params, &[(plan.eta, &v)]);
-            if problem.value(&x_new) <= f0 {
+            if accepts(problem.value(&x_new), f0) {
                 taken = Some((plan.eta, x_new));
                 last = Some(plan);
                 break;
