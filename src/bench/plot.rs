@@ -77,15 +77,22 @@ fn keep(p: &(f64, f64), log_y: bool) -> bool {
 /// The points as drawn: for a log scale, `log10(max(y, floor))` on a linear
 /// axis (plotters' own log axis can loop for ever over hundreds of decades).
 fn drawn(plot: &Plot<'_>) -> (Vec<Vec<(f64, f64)>>, Option<f64>) {
-    let kept: Vec<Vec<(f64, f64)>> =
-        plot.series.iter().map(|s| s.points.iter().copied().filter(|p| keep(p, plot.log_y)).collect()).collect();
+    let scale = |y: f64| if plot.log_y { y.log10() } else { y };
+    let mut lines: Vec<Vec<(f64, f64)>> = plot
+        .series
+        .iter()
+        .map(|s| s.points.iter().filter(|p| keep(p, plot.log_y)).map(|&(x, y)| (x, scale(y))).collect())
+        .collect();
     if !plot.log_y {
-        return (kept, None);
+        return (lines, None);
     }
-    let top = kept.iter().flatten().map(|p| p.1.log10()).fold(f64::NEG_INFINITY, f64::max);
+    let top = lines.iter().flatten().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let floor = top - LOG_DECADES;
-    let clamped = kept.iter().flatten().any(|p| p.1.log10() < floor);
-    let lines = kept.into_iter().map(|l| l.into_iter().map(|(x, y)| (x, y.log10().max(floor))).collect()).collect();
+    let mut clamped = false;
+    for p in lines.iter_mut().flatten().filter(|p| p.1 < floor) {
+        p.1 = floor;
+        clamped = true;
+    }
     (lines, clamped.then_some(floor))
 }
 

@@ -50,6 +50,21 @@ pub fn check_finite(ts: &[Tensor], step: usize, what: &'static str) -> Result<()
     if ts.iter().all(Tensor::is_finite) { Ok(()) } else { Err(OptimError::NonFinite { step, what }) }
 }
 
+/// The loss and gradient where step `step` starts, both checked finite:
+/// the opening of every optimizer's step.
+pub fn checked_value_and_grad(
+    problem: &mut Problem<'_>,
+    params: &[Tensor],
+    step: usize,
+) -> Result<(f64, Vec<Tensor>), OptimError> {
+    let (loss, grads) = problem.value_and_grad(params);
+    if !loss.is_finite() {
+        return Err(OptimError::NonFinite { step, what: "loss" });
+    }
+    check_finite(&grads, step, "gradient")?;
+    Ok((loss, grads))
+}
+
 /// Adds `updates` to `params` and returns the norm of the change.
 pub fn apply_updates(params: &mut [Tensor], updates: &[Tensor]) -> f64 {
     for (p, u) in params.iter_mut().zip(updates) {
@@ -100,11 +115,7 @@ impl<T: Transform + Describe> Optimizer for Stateful<T> {
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
         self.steps += 1;
-        let (loss, grads) = problem.value_and_grad(params);
-        if !loss.is_finite() {
-            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
-        }
-        check_finite(&grads, self.steps, "gradient")?;
+        let (loss, grads) = checked_value_and_grad(problem, params, self.steps)?;
         let grad_norm = global_norm(&grads);
         let state = self.state.get_or_insert_with(|| self.transform.init(params));
         let updates = self.transform.update(grads, state, params);

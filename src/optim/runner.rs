@@ -119,7 +119,7 @@ pub fn run(
     let mut stop = StopReason::MaxSteps;
     let mut still = 0;
     // The parameters where the last successful step started (finite loss).
-    let mut before = params.clone();
+    let mut before: Vec<Tensor> = Vec::new();
     let mut rolled_back = false;
     for t in 1..=opts.max_steps {
         let start_of_step = params.clone();

@@ -2,7 +2,7 @@
 
 use super::{MAX_RETRIES, accepts, distance};
 use crate::mm::{full_mm, trust};
-use crate::optim::optimizer::check_finite;
+use crate::optim::optimizer::checked_value_and_grad;
 use crate::optim::transform::global_norm;
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
 use crate::tensor::Tensor;
@@ -64,11 +64,7 @@ impl Optimizer for FullMm {
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
         self.steps += 1;
-        let (f0, g) = problem.value_and_grad(params);
-        if !f0.is_finite() {
-            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
-        }
-        check_finite(&g, self.steps, "gradient")?;
+        let (f0, g) = checked_value_and_grad(problem, params, self.steps)?;
         let n: usize = params.iter().map(|t| t.shape().len()).sum();
         if n == 0 {
             return Err(OptimError::NotApplicable("fullmm needs at least one scalar parameter".into()));

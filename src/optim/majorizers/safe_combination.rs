@@ -2,7 +2,7 @@
 
 use super::{MAX_RETRIES, accepts, combine, distance};
 use crate::mm::{safe_combination, trust};
-use crate::optim::optimizer::check_finite;
+use crate::optim::optimizer::checked_value_and_grad;
 use crate::optim::transform::global_norm;
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
 use crate::tensor::Tensor;
@@ -70,11 +70,7 @@ impl Optimizer for SafeCombination {
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
         self.steps += 1;
-        let (f0, g) = problem.value_and_grad(params);
-        if !f0.is_finite() {
-            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
-        }
-        check_finite(&g, self.steps, "gradient")?;
+        let (f0, g) = checked_value_and_grad(problem, params, self.steps)?;
         // The candidate directions, each with its slot in `radii`.
         let neg: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
         let mut slots: Vec<(usize, Vec<Tensor>)> = Vec::new();

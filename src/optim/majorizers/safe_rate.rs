@@ -2,7 +2,7 @@
 
 use super::{Direction, MAX_RETRIES, accepts, combine, distance};
 use crate::mm::{safe_rate, trust};
-use crate::optim::optimizer::check_finite;
+use crate::optim::optimizer::{check_finite, checked_value_and_grad};
 use crate::optim::transform::{DynTransform, global_norm};
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
 use crate::tensor::Tensor;
@@ -71,11 +71,7 @@ impl Optimizer for SafeRate {
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
         self.steps += 1;
-        let (f0, g) = problem.value_and_grad(params);
-        if !f0.is_finite() {
-            return Err(OptimError::NonFinite { step: self.steps, what: "loss" });
-        }
-        check_finite(&g, self.steps, "gradient")?;
+        let (f0, g) = checked_value_and_grad(problem, params, self.steps)?;
         let v = self.direction.propose(&g, params);
         check_finite(&v, self.steps, "update")?;
         let mut e = self.eta_max;
