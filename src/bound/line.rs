@@ -322,7 +322,7 @@ pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Inte
     }
     let c = u.c[0].mid();
     if !c.is_finite() || !u.c[0].is_finite() {
-        return (Poly::constant(Interval::ENTIRE), prim.value(y));
+        return (Poly::unknown(), prim.value(y));
     }
     let y = y.hull(u.c[0]);
     let one = enclose(prim, c, y, N - 1);

@@ -38,6 +38,12 @@ impl<const N: usize> Poly<N> {
     /// The degree `k = N - 1`.
     pub const DEGREE: usize = N - 1;
 
+    /// Nothing known: every coefficient ENTIRE (not a constant ENTIRE,
+    /// which would claim the exact derivatives are 0).
+    pub fn unknown() -> Self {
+        Poly { c: [Interval::ENTIRE; N] }
+    }
+
     /// The constant `v`.
     pub fn constant(v: Interval) -> Self {
         let mut p = Self::default();
