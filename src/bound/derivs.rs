@@ -55,6 +55,27 @@ impl Prim {
         }
     }
 
+    /// Whether `sigma` is defined at every point of `y` (as point
+    /// evaluation defines it: log, sqrt, non-integer powers and poles are not
+    /// defined everywhere).
+    pub fn defined_on(self, y: Interval) -> bool {
+        match self {
+            Prim::Func(Func::Log) => y.lo() > 0.0,
+            Prim::Func(Func::Log1p) => y.lo() > -1.0,
+            Prim::Func(Func::Sqrt) => y.lo() >= 0.0,
+            Prim::Func(Func::Rsqrt) => y.lo() > 0.0,
+            Prim::Pow(q) if q.fract() != 0.0 => {
+                if q > 0.0 {
+                    y.lo() >= 0.0
+                } else {
+                    y.lo() > 0.0
+                }
+            }
+            Prim::Pow(q) if q < 0.0 => !y.contains(0.0),
+            _ => true,
+        }
+    }
+
     /// `sigma` on any dual number (abs and relu branch on the real part, so
     /// they are only used here away from their kink).
     fn apply<T: DualNum<Primitive = f64>>(self, x: &T) -> T {
@@ -76,9 +97,9 @@ impl Prim {
     /// closed form exists).
     pub fn derivative(self, x: Interval, p: usize) -> Interval {
         match self {
-            Prim::Func(Func::Sigmoid) if p > 0 => sigmoid_deriv(p, x.sigmoid()),
-            Prim::Func(Func::Softplus) if p > 1 => sigmoid_deriv(p - 1, x.sigmoid()),
-            Prim::Func(Func::Tanh) if p > 0 => sigmoid_deriv(p, (x * 2.0).sigmoid()) * 2f64.powi(p as i32 + 1),
+            Prim::Func(Func::Sigmoid) if p > 0 => Logistic::new(x).deriv(p),
+            Prim::Func(Func::Softplus) if p > 1 => Logistic::new(x).deriv(p - 1),
+            Prim::Func(Func::Tanh) if p > 0 => Logistic::new(x * 2.0).deriv(p) * 2f64.powi(p as i32 + 1),
             Prim::Func(Func::Exp) => x.exp(),
             Prim::Func(Func::Expm1) if p > 0 => x.exp(),
             _ => self.derivatives(x, p)[p],
@@ -128,7 +149,7 @@ impl Prim {
 
 /// The polynomials `P_n` with `sigmoid^(n)(x) = P_n(sigmoid(x))`:
 /// `P_0 = s`, `P_{n+1} = P_n'(s) s (1 - s)`; integer coefficients, exact in f64.
-fn sigmoid_polys() -> &'static [Vec<f64>] {
+pub(super) fn sigmoid_polys() -> &'static [Vec<f64>] {
     static POLYS: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
     POLYS.get_or_init(|| {
         let mut p = vec![vec![0.0, 1.0]];
@@ -150,6 +171,75 @@ fn sigmoid_polys() -> &'static [Vec<f64>] {
 /// `P_n(s)` over the interval `s`.
 fn sigmoid_deriv(n: usize, s: Interval) -> Interval {
     sigmoid_polys()[n].iter().rev().fold(Interval::ZERO, |acc, &c| acc * s + Interval::point(c))
+}
+
+/// The Eulerian numbers `A(n, k)`, `k < n`, for `n <= 12`:
+/// `A(n, k) = (k + 1) A(n-1, k) + (n - k) A(n-1, k-1)`; exact in f64.
+pub(super) fn eulerian() -> &'static [Vec<f64>] {
+    static ROWS: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut rows = vec![vec![], vec![1.0]];
+        for n in 2..=12usize {
+            let prev = &rows[n - 1];
+            let row = (0..n)
+                .map(|k| {
+                    let a = prev.get(k).copied().unwrap_or(0.0) * (k + 1) as f64;
+                    let b = if k > 0 { prev[k - 1] * (n - k) as f64 } else { 0.0 };
+                    a + b
+                })
+                .collect();
+            rows.push(row);
+        }
+        rows
+    })
+}
+
+/// `sigmoid` and its derivatives over an interval. On one side of 0 the
+/// derivatives come from `u = exp(-|x|)` as well,
+/// `sigmoid^(n)(x) = sum_k (-1)^k A(n, k) u^(n-k) / (1 + u)^(n+1)` for
+/// `x >= 0` (and `sigmoid^(n)(-x) = (-1)^(n+1) sigmoid^(n)(x)`), which keeps
+/// its relative accuracy where `sigmoid` saturates and the polynomial in
+/// `s = sigmoid(x)` cancels (`s (1 - s)` with `s` within an ulp of 1).
+pub(crate) struct Logistic {
+    s: Interval,
+    /// `u = exp(-|x|)`, and whether `x <= 0`.
+    side: Option<(Interval, bool)>,
+}
+
+impl Logistic {
+    /// The values at `x`.
+    pub(crate) fn new(x: Interval) -> Self {
+        // sigmoid(x) = 1 / (1 + u) for x >= 0, u / (1 + u) for x <= 0: one exp.
+        let unit = |s: Interval| s.intersect(Interval::new(0.0, 1.0)).unwrap_or(s);
+        if x.lo() >= 0.0 {
+            let u = (-x).exp();
+            Logistic { s: unit(Interval::ONE / (Interval::ONE + u)), side: Some((u, false)) }
+        } else if x.hi() <= 0.0 {
+            let u = x.exp();
+            Logistic { s: unit(u / (Interval::ONE + u)), side: Some((u, true)) }
+        } else {
+            Logistic { s: x.sigmoid(), side: None }
+        }
+    }
+
+    /// `sigmoid^(n)` (`n <= 11`).
+    pub(crate) fn deriv(&self, n: usize) -> Interval {
+        if n == 0 {
+            return self.s;
+        }
+        let poly = sigmoid_deriv(n, self.s);
+        let Some((u, negative)) = self.side else { return poly };
+        // sum_{j=1..n} (-1)^(n-j) A(n, n-j) u^j by Horner's rule.
+        let a = &eulerian()[n];
+        let mut acc = Interval::ZERO;
+        for j in (1..=n).rev() {
+            let sign = if (n - j).is_multiple_of(2) { 1.0 } else { -1.0 };
+            acc = (acc + Interval::point(sign * a[n - j])) * u;
+        }
+        let e = acc / (Interval::ONE + u).powi(n as i32 + 1);
+        let e = if negative && n.is_multiple_of(2) { -e } else { e };
+        poly.intersect(e).unwrap_or(poly.hull(e))
+    }
 }
 
 /// Closed forms of the derivatives, where the function has one.
@@ -188,24 +278,24 @@ fn closed_form(prim: Prim, x: Interval, n: usize) -> Option<Vec<Interval>> {
             }
         }
         Prim::Func(Func::Sigmoid) => {
-            let s = x.sigmoid();
-            out.extend((0..=n).map(|p| if p == 0 { s } else { sigmoid_deriv(p, s) }));
+            let l = Logistic::new(x);
+            out.extend((0..=n).map(|p| l.deriv(p)));
         }
         Prim::Func(Func::Softplus) => {
-            let s = x.sigmoid();
+            let l = Logistic::new(x);
             out.push(x.softplus());
-            out.extend((1..=n).map(|p| if p == 1 { s } else { sigmoid_deriv(p - 1, s) }));
+            out.extend((1..=n).map(|p| l.deriv(p - 1)));
         }
         Prim::Func(Func::Tanh) => {
             // tanh(x) = 2 sigmoid(2x) - 1, so tanh^(p)(x) = 2^(p+1) sigmoid^(p)(2x).
-            let s = (x * 2.0).sigmoid();
+            let l = Logistic::new(x * 2.0);
             out.push(x.tanh());
-            out.extend((1..=n).map(|p| sigmoid_deriv(p, s) * 2f64.powi(p as i32 + 1)));
+            out.extend((1..=n).map(|p| l.deriv(p) * 2f64.powi(p as i32 + 1)));
         }
         Prim::Func(Func::Swish) => {
             // swish^(p) = p sigmoid^(p-1) + x sigmoid^(p)
-            let s = x.sigmoid();
-            let sd = |p: usize| if p == 0 { s } else { sigmoid_deriv(p, s) };
+            let l = Logistic::new(x);
+            let sd = |p: usize| l.deriv(p);
             out.push(x.swish());
             out.extend((1..=n).map(|p| sd(p - 1) * (p as f64) + x * sd(p)));
         }

@@ -21,6 +21,23 @@ pub struct LineVal<const N: usize> {
     pub range: IVal,
 }
 
+/// Whether node `id`'s own operation may be undefined somewhere on the
+/// region, given its argument's ranges (`range(child, element)`): a
+/// primitive outside its domain, or a division by a constant range holding
+/// 0. The enclosure's coefficients do not show it when the undefined part
+/// is multiplied by an exact 0 (`log(x) * 0`), so passes track it beside
+/// them.
+pub(super) fn may_be_undefined(graph: &Graph, id: NodeId, range: impl Fn(NodeId) -> Vec<Interval>) -> bool {
+    let prim = match graph.node(id).op {
+        Op::Func(f, a) => Some((Prim::of(f), a)),
+        Op::PowI(a, n) if n < 0 => Some((Prim::Pow(f64::from(n)), a)),
+        Op::PowF(a, p) => Some((Prim::Pow(p.get()), a)),
+        Op::Div(_, b) => return range(b).iter().any(|r| r.contains(0.0)),
+        _ => None,
+    };
+    prim.is_some_and(|(p, a)| range(a).iter().any(|&r| !p.defined_on(r)))
+}
+
 /// A node's value during a pass.
 enum Val<'a, const N: usize> {
     Const(&'a IVal),
@@ -100,15 +117,31 @@ impl<'g> Bounder<'g> {
             vals.push(c.as_ref().map(Val::Const));
             debug_assert!(i <= self.root.index());
         }
+        let mut undefined = vec![false; self.root.index() + 1];
         for &id in &self.varying {
             let val = self.step(id, &vals, x0, v, z);
             vals[id.index()] = Some(Val::Var(val));
+            let children = self.graph.node(id).op.children().any(|c| undefined[c.index()]);
+            undefined[id.index()] = children
+                || may_be_undefined(self.graph, id, |c| {
+                    let v = vals[c.index()].as_ref().expect("children first");
+                    (0..v.len()).map(|e| v.range(e)).collect()
+                });
         }
-        match vals[self.root.index()].take() {
+        let mut out = match vals[self.root.index()].take() {
             Some(Val::Var(l)) => l,
             Some(Val::Const(c)) => LineVal { polys: c.iter().map(|&x| Poly::constant(x)).collect(), range: c.clone() },
             None => unreachable!("the root is evaluated"),
+        };
+        if undefined[self.root.index()] {
+            // Somewhere on the region the function is undefined: no remainder
+            // holds there, whatever the coefficients say.
+            for p in &mut out.polys {
+                p.c[N - 1] = Interval::ENTIRE;
+            }
+            out.range.iter_mut().for_each(|r| *r = Interval::ENTIRE);
         }
+        out
     }
 
     fn step<const N: usize>(
@@ -307,9 +340,9 @@ impl<'g> Bounder<'g> {
     }
 }
 
-/// `prim(u)` for one element: the 1-D enclosure at the centre of `u`'s
-/// constant term over the argument's range, composed with `u`; and the
-/// result's range.
+/// `prim(u)` for one element: the 1-D enclosure about `u`'s exact value at
+/// `z = 0` (enclosed by its constant term) over the argument's range,
+/// composed with `u`; and the result's range.
 pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval) -> (Poly<N>, Interval) {
     if N == 3
         && z.lo() == 0.0
@@ -320,13 +353,13 @@ pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Inte
         p.c.copy_from_slice(&c);
         return (p, r);
     }
-    let c = u.c[0].mid();
-    if !c.is_finite() || !u.c[0].is_finite() {
+    let c = u.c[0];
+    if !c.is_finite() {
         return (Poly::unknown(), prim.value(y));
     }
-    let y = y.hull(u.c[0]);
+    let y = y.hull(c);
     let one = enclose(prim, c, y, N - 1);
-    let p = u.compose(c, &one.s, one.s_k, z);
+    let p = u.compose(&one.s, one.s_k, z);
     let r = prim.value(y);
     (p, r.intersect(p.range(z)).unwrap_or(r))
 }

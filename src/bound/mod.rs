@@ -24,10 +24,13 @@ mod facts;
 mod fast2;
 mod ieval;
 mod line;
+mod point;
 mod poly;
 mod primitive;
 mod quad;
 mod range;
+mod refine;
+mod series;
 
 pub use derivs::Prim;
 pub use line::{Bounder, LineVal};
@@ -36,7 +39,7 @@ pub use primitive::{OneD, enclose};
 pub use quad::{Layout, QuadEnclosure, QuadVal};
 
 use crate::expr::{Graph, NodeId};
-use crate::interval::Interval;
+use crate::interval::{Dyadic, Interval};
 use crate::simplify::Simplifier;
 use crate::tensor::Tensor;
 
@@ -82,10 +85,63 @@ impl Enclosure {
         self.at(x).lo()
     }
 
+    /// Coefficient `i` as a number, where its enclosure is exactly one
+    /// double (then the coefficient is that double); `None` where rounding
+    /// or the region leave an interval, which
+    /// [`coefficients`](Self::coefficients) gives.
+    pub fn exact(&self, i: usize) -> Option<f64> {
+        let c = self.coefficients[i];
+        (c.is_point() && c.is_finite()).then(|| c.lo())
+    }
+
     /// Whether every coefficient is finite.
     pub fn is_finite(&self) -> bool {
         self.coefficients.iter().all(|c| c.is_finite())
     }
+
+    /// Whether the enclosure holds at `x`, decided exactly: the polynomial
+    /// with these `f64` coefficients evaluated in exact arithmetic at
+    /// `z = x - x0`, against `f(x)` enclosed to 256 bits (`graph` and `root`
+    /// are the function the enclosure is of). `Some(true)` if `f(x)` lies
+    /// between the bounds, `Some(false)` if it provably does not, `None`
+    /// if undecided: `f` is undefined at `x`, or `f(x)` is within 2^-256 of
+    /// a bound.
+    pub fn holds_at(&self, graph: &Graph, root: NodeId, x: f64) -> Option<bool> {
+        let f = point::coefficients_big(graph, root, &[Tensor::scalar(x)], &[Tensor::scalar(0.0)], 0)?.remove(0);
+        let z = Dyadic::from_f64(x)?.add(&Dyadic::from_f64(self.x0)?.neg());
+        let (mut lo, mut hi) = (Dyadic::zero(), Dyadic::zero());
+        let mut power = Dyadic::int(1);
+        for (i, c) in self.coefficients.iter().enumerate() {
+            if i > 0 {
+                power = power.mul(&z);
+            }
+            if power.is_zero() {
+                continue;
+            }
+            let (Some(a), Some(b)) = (Dyadic::from_f64(c.lo()), Dyadic::from_f64(c.hi())) else {
+                return Some(true); // an infinite coefficient where z^i != 0 bounds nothing
+            };
+            let (a, b) = (a.mul(&power), b.mul(&power));
+            let (a, b) = if power.signum() < 0 { (b, a) } else { (a, b) };
+            lo = lo.add(&a);
+            hi = hi.add(&b);
+        }
+        if &lo <= f.lo() && f.hi() <= &hi {
+            Some(true)
+        } else if f.hi() < &lo || f.lo() > &hi {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// `f` at the parameters `params`, enclosed to an ulp or two: evaluated
+/// with 256-bit dyadic intervals and rounded outward. `None` where `f` is
+/// not defined there (or the graph is too large for this slow path).
+pub fn precise_value(graph: &Graph, root: NodeId, params: &[Tensor]) -> Option<Interval> {
+    let zero: Vec<Tensor> = params.iter().map(|t| Tensor::zeros(t.shape())).collect();
+    point::coefficients(graph, root, params, &zero, 0).map(|c| c[0])
 }
 
 /// Dispatches a runtime degree to the const-generic engine.
@@ -144,7 +200,19 @@ pub fn taylor_bounds(graph: &Graph, root: NodeId, x0: f64, (lo, hi): (f64, f64),
         return Enclosure { x0, region, coefficients: vec![Interval::ENTIRE; k + 1] };
     }
     let bounder = Bounder::new(graph, root);
-    let coefficients = along(&bounder, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
+    let (x, v) = ([Tensor::scalar(x0)], [Tensor::scalar(1.0)]);
+    let mut coefficients = along(&bounder, &x, &v, region, k);
+    // The point coefficients depend on x0 alone: a tight pass at x0 gives
+    // them to an ulp or two. Both enclose the exact coefficients (the
+    // region pass expands about exact centres), so their intersection does.
+    if k > 0
+        && let Some(tight) = point::coefficients(graph, root, &x, &v, k - 1)
+    {
+        for (c, t) in coefficients.iter_mut().zip(tight) {
+            debug_assert!(c.intersect(t).is_some(), "two enclosures of one coefficient: {c} and {t}");
+            *c = c.intersect(t).unwrap_or(c.hull(t));
+        }
+    }
     Enclosure { x0, region, coefficients }
 }
 

@@ -107,13 +107,15 @@ impl<const N: usize> Poly<N> {
         self.c.iter().rev().fold(Interval::ZERO, |acc, &c| acc * z + c)
     }
 
-    /// `sigma(u)` from sigma's 1-D enclosure at `center` (`s[p]` for
-    /// `p < N - 1` and the interval `s_k`), where `u` is this enclosure:
-    /// `sum_p s_p D^p + s_k D^k` with `D = u - center`.
-    pub fn compose(&self, center: f64, s: &[Interval], s_k: Interval, z: Interval) -> Self {
+    /// `sigma(u)` from sigma's 1-D enclosure about `u`'s exact value `u0` at
+    /// `z = 0` (`s[p]` for `p < N - 1` and the interval `s_k`), where `u` is
+    /// this enclosure: `sum_p s_p D^p + s_k D^k` with `D = u - u0`, whose
+    /// constant term is exactly 0. So the coefficients below `N - 1` come
+    /// from the `s[p]` alone, whatever the region.
+    pub fn compose(&self, s: &[Interval], s_k: Interval, z: Interval) -> Self {
         let k = N - 1;
         let mut d = *self;
-        d.c[0] = self.c[0] - Interval::point(center);
+        d.c[0] = Interval::ZERO;
         let mut out = Self::constant(if k == 0 { s_k } else { s[0] });
         let mut power = d;
         let coefs = s.iter().skip(1).take(k.saturating_sub(1)).chain(std::iter::once(&s_k));
@@ -209,7 +211,7 @@ mod tests {
         // exp composed with u = 3 z at center 0, s = (1, 1), S_2 = [R(-1.5), R(1.5)].
         let u: Poly<3> = Poly { c: [p(0.0), p(3.0), p(0.0)] };
         let s2 = Interval::new(0.3, 0.8);
-        let e = u.compose(0.0, &[p(1.0), p(1.0)], s2, z);
+        let e = u.compose(&[p(1.0), p(1.0)], s2, z);
         // exp(3z) in 1 + 3z + 9 S_2 z^2
         assert_eq!(e.c[0], p(1.0));
         assert_eq!(e.c[1], p(3.0));

@@ -12,7 +12,7 @@
 
 use super::derivs::Prim;
 use super::ieval::{IVal, broadcast2, groups};
-use super::line::Bounder;
+use super::line::{Bounder, may_be_undefined};
 use super::primitive::enclose;
 use crate::expr::{Func, NodeId, Op};
 use crate::interval::Interval;
@@ -162,18 +162,20 @@ fn mul_el(l: Layout, u: &[Interval], ru: Interval, w: &[Interval], eta: &[Interv
     }
 }
 
-/// `prim(u)` for one element: `s0 + s1 D + S2 D^2` with `D = u - c`.
+/// `prim(u)` for one element: `s0 + s1 D + S2 D^2` with `D = u - u0`, `u0`
+/// the exact value at `eta = 0` (enclosed by `u[0]`), so `D` has no
+/// constant term.
 fn compose_el(l: Layout, u: &[Interval], y: Interval, prim: Prim, eta: &[Interval], out: &mut [Interval]) -> Interval {
-    let c = u[0].mid();
-    if !c.is_finite() || !u[0].is_finite() {
+    let c = u[0];
+    if !c.is_finite() {
         out.fill(Interval::ENTIRE);
         return prim.value(y);
     }
-    let y = y.hull(u[0]);
+    let y = y.hull(c);
     let one = enclose(prim, c, y, 2);
     let (s0, s1, s2) = (one.s[0], one.s[1], one.s_k);
     let mut d = u.to_vec();
-    d[0] = u[0] - c;
+    d[0] = Interval::ZERO;
     let dr = y - c;
     let mut d2 = vec![Interval::ZERO; l.width()];
     mul_el(l, &d, dr, &d, eta, &mut d2);
@@ -195,14 +197,22 @@ impl Bounder<'_> {
     #[track_caller]
     pub fn quad(&self, x0: &[Tensor], dirs: &[Vec<Tensor>], eta: &[Interval]) -> QuadEnclosure {
         let l = Layout { m: dirs.len() };
+        let w = l.width();
         assert_eq!(eta.len(), l.m);
         assert!(eta.iter().all(|e| e.contains(0.0)), "the box must contain 0");
         let mut vals: Vec<Option<Val<'_>>> = self.constants.iter().map(|c| c.as_ref().map(Val::Const)).collect();
+        let mut undefined = vec![false; self.root.index() + 1];
         for &id in &self.varying {
             let v = self.quad_step(l, id, &vals, x0, dirs, eta);
             vals[id.index()] = Some(Val::Var(v));
+            let children = self.graph.node(id).op.children().any(|c| undefined[c.index()]);
+            undefined[id.index()] = children
+                || may_be_undefined(self.graph, id, |c| {
+                    let v = vals[c.index()].as_ref().expect("children first");
+                    (0..val_len(v)).map(|e| element(v, w, e).1).collect()
+                });
         }
-        let coef = match vals[self.root.index()].take() {
+        let mut coef = match vals[self.root.index()].take() {
             Some(Val::Var(v)) => v.coef,
             Some(Val::Const(c)) => {
                 let mut v = vec![Interval::ZERO; l.width()];
@@ -212,6 +222,10 @@ impl Bounder<'_> {
             None => unreachable!(),
         };
         assert_eq!(coef.len(), l.width(), "the root must be a scalar");
+        if undefined[self.root.index()] {
+            // Undefined somewhere on the box: no quadratic part holds there.
+            coef[1 + l.m..].fill(Interval::ENTIRE);
+        }
         QuadEnclosure { coef, layout: l, eta: eta.to_vec() }
     }
 

@@ -2,7 +2,7 @@
 
 use clap::Args;
 use majorize::bound::{self, Enclosure, MAX_DEGREE};
-use majorize::{Error, Evaluator, Interval, Tensor, lang};
+use majorize::{Error, Evaluator, Tensor, lang};
 use serde_json::{Value, json};
 
 use majorize::bench::plot;
@@ -45,18 +45,24 @@ fn parse_region(text: &str) -> Result<(f64, f64), Error> {
     Ok((lo, hi))
 }
 
-/// A coefficient for JSON: its midpoint if it is thin, else `[lo, hi]`
-/// (`null` for an infinite end).
-fn coefficient(c: Interval, last: bool) -> Value {
-    if last { json!([output::number(c.lo()), output::number(c.hi())]) } else { output::number(point(c)) }
+/// A coefficient for JSON: a number when its enclosure is that one double,
+/// else `[lo, hi]` (`null` for an infinite end); the last one always as
+/// `[lo, hi]`.
+fn coefficient(e: &Enclosure, i: usize) -> Value {
+    let c = e.coefficients[i];
+    match e.exact(i) {
+        Some(v) if i < e.degree() => json!(v),
+        _ => json!([output::number(c.lo()), output::number(c.hi())]),
+    }
 }
 
-/// An exact Taylor coefficient from its enclosure, which rounding keeps a
-/// few ulps wide; NaN where the enclosure is not thin (an infinite
-/// derivative, as of sqrt at 0, or f undefined at x0).
-fn point(c: Interval) -> f64 {
-    let thin = c.is_finite() && c.hi() - c.lo() <= 1e-9 * c.mid().abs().max(1.0);
-    if thin { c.mid() } else { f64::NAN }
+/// The same for text: the number, or `[lo, hi]` (`-inf`, `inf` for infinite ends).
+fn coefficient_text(e: &Enclosure, i: usize) -> String {
+    let c = e.coefficients[i];
+    match e.exact(i) {
+        Some(v) if i < e.degree() => output::num_text(v),
+        _ => format!("[{}, {}]", output::num_text(c.lo()), output::num_text(c.hi())),
+    }
 }
 
 /// Runs `majorize bound`.
@@ -85,7 +91,7 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
     };
     if args.json {
         let k = e.degree();
-        let coefs: Vec<Value> = e.coefficients.iter().enumerate().map(|(i, &c)| coefficient(c, i == k)).collect();
+        let coefs: Vec<Value> = (0..=k).map(|i| coefficient(&e, i)).collect();
         let out = json!({
             "coefficients": coefs,
             "variable": names[0],
@@ -111,13 +117,8 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
 fn print_text(e: &Enclosure, var: &str) {
     let k = e.degree();
     let mut terms = Vec::new();
-    for (i, c) in e.coefficients.iter().enumerate() {
-        let coef = if i == k {
-            format!("[{}, {}]", output::num_text(c.lo()), output::num_text(c.hi()))
-        } else {
-            let p = point(*c);
-            if p.is_nan() { "undefined".to_string() } else { output::num_text(p) }
-        };
+    for i in 0..=k {
+        let coef = coefficient_text(e, i);
         terms.push(match i {
             0 => coef,
             1 => format!("{coef} z"),

@@ -143,7 +143,16 @@ impl Interval {
         if self.lo() < 0.0 || p.is_nan() {
             return Interval::ENTIRE;
         }
-        monotone(self, |x| x.powf(p), p > 0.0, LIBM_ULPS, (0.0, f64::INFINITY))
+        // sqrt and rsqrt are correctly rounded (exact at 0, 1, 4, ...).
+        if p == 0.5 {
+            return self.sqrt();
+        }
+        if p == -0.5 {
+            return self.rsqrt();
+        }
+        let r = monotone(self, |x| x.powf(p), p > 0.0, LIBM_ULPS, (0.0, f64::INFINITY));
+        // 0^p = 0 exactly for p > 0.
+        if p > 0.0 && self.hi() == 0.0 { Interval::ZERO } else { r }
     }
 
     /// `tanh(x)`.

@@ -19,12 +19,16 @@
 //! assert!(e.lo() <= (-1f64).exp() && 2f64.exp() <= e.hi());
 //! ```
 
+mod big;
+mod big_functions;
 mod dualnum;
 mod elementary;
 mod round;
 mod scalar;
 mod transcendental;
 
+pub use big::{BigInterval, Dyadic, Prec};
+pub use big_functions::Big;
 pub use round::{add_up, down_n, mul_up, up_n};
 pub use scalar::Interval;
 #[cfg(test)]

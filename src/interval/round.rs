@@ -121,6 +121,9 @@ pub fn mul_up(a: f64, b: f64) -> f64 {
 /// `a / b` rounded toward `dir`, for `b != 0`.
 #[inline]
 fn div_dir(a: f64, b: f64, dir: f64) -> f64 {
+    if a == 0.0 && !b.is_nan() {
+        return 0.0;
+    }
     let q = a / b;
     if !q.is_finite() {
         return if a.is_finite() && b.is_finite() { overflowed(q, dir) } else { q };

@@ -334,9 +334,11 @@ impl Div for Interval {
         {
             return div_special(self, o);
         }
-        // A zero dividend gives an exact 0.
-        let lo = if a == 0.0 && b == 0.0 { 0.0 } else { widen_down((a / c).min(a / d).min((b / c).min(b / d))) };
-        let hi = if a == 0.0 && b == 0.0 { 0.0 } else { widen_up((a / c).max(a / d).max((b / c).max(b / d))) };
+        // A zero dividend end gives an exact 0.
+        let down = |x: f64, y: f64| if x == 0.0 { 0.0 } else { widen_down(x / y) };
+        let up = |x: f64, y: f64| if x == 0.0 { 0.0 } else { widen_up(x / y) };
+        let lo = down(a, c).min(down(a, d)).min(down(b, c).min(down(b, d)));
+        let hi = up(a, c).max(up(a, d)).max(up(b, c).max(up(b, d)));
         Interval { lo, hi }
     }
 }

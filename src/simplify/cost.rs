@@ -1,6 +1,9 @@
 //! The extraction cost: first the number of occurrences of parameters
 //! (each occurrence of a varying input widens interval bounds: the
-//! dependency problem), then the work of evaluating the expression.
+//! dependency problem), then the number of nonlinear primitives in a chain
+//! (each is enclosed sharply on its own, but a composition of two is not:
+//! `sigmoid(u)` bounds tighter than `(1 + exp(-u))^-1`), then the work of
+//! evaluating the expression.
 
 use egg::{CostFunction, Id, Language, RecExpr};
 
@@ -10,18 +13,22 @@ use crate::expr::Func;
 use crate::tensor::Shape;
 
 /// The cost of a term, compared lexicographically: occurrences of
-/// parameters in the term written as a tree, then estimated work in
+/// parameters in the term written as a tree, then its nonlinear primitives
+/// (functions, powers other than non-negative integers, divisions by a
+/// non-constant, logsumexp) counted in the tree form, then estimated work in
 /// floating-point operations (each node's cost times its number of elements).
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
 pub struct Cost {
     /// Occurrences of parameters, counted in the tree form.
     pub occurrences: f64,
+    /// Nonlinear primitives, counted in the tree form.
+    pub nonlinear: f64,
     /// Estimated floating-point work.
     pub work: f64,
 }
 
 impl Cost {
-    const INFINITE: Cost = Cost { occurrences: f64::INFINITY, work: f64::INFINITY };
+    const INFINITE: Cost = Cost { occurrences: f64::INFINITY, nonlinear: f64::INFINITY, work: f64::INFINITY };
 }
 
 /// The cost function, reading node shapes from the e-graph.
@@ -41,51 +48,53 @@ fn func_weight(f: Func) -> f64 {
     }
 }
 
-/// The own cost of one node (occurrences, work), given its children's
-/// shapes and constants; `None` for a power whose exponent is not constant
-/// (only a constant exponent can be built back into a graph).
+/// The own cost of one node (occurrences, nonlinear primitives, work),
+/// given its children's shapes and constants; `None` for a power whose
+/// exponent is not constant (only a constant exponent can be built back
+/// into a graph).
 fn node_cost(
     domain: &Domain,
     node: &Math,
     shape_of: impl Fn(Id) -> Shape,
     constant_of: impl Fn(Id) -> Option<f64>,
-) -> Option<(f64, f64)> {
+) -> Option<(f64, f64, f64)> {
     let elements = infer_shape(domain, node, &shape_of).unwrap_or(Shape::Scalar).len() as f64;
     Some(match node {
-        Math::Num(_) => (0.0, 0.5),
-        Math::Leaf(Leaf::Param(_)) => (1.0, 1.0),
-        Math::Leaf(Leaf::Data(_)) => (0.0, 1.0),
-        Math::Add(_) | Math::Sub(_) | Math::Mul(_) | Math::Neg(_) => (0.0, elements),
-        Math::Div(_) => (0.0, 4.0 * elements),
+        Math::Num(_) => (0.0, 0.0, 0.5),
+        Math::Leaf(Leaf::Param(_)) => (1.0, 0.0, 1.0),
+        Math::Leaf(Leaf::Data(_)) => (0.0, 0.0, 1.0),
+        Math::Add(_) | Math::Sub(_) | Math::Mul(_) | Math::Neg(_) => (0.0, 0.0, elements),
+        Math::Div([_, b]) => (0.0, if constant_of(*b).is_some() { 0.0 } else { 1.0 }, 4.0 * elements),
         Math::Pow([_, p]) => match constant_of(*p)? {
-            2.0 => (0.0, elements),
-            p if p.fract() == 0.0 => (0.0, 3.0 * elements),
-            _ => (0.0, 30.0 * elements),
+            2.0 => (0.0, 0.0, elements),
+            p if p.fract() == 0.0 => (0.0, if p >= 0.0 { 0.0 } else { 1.0 }, 3.0 * elements),
+            _ => (0.0, 1.0, 30.0 * elements),
         },
         Math::MatMul([a, _]) => {
             let inner = match shape_of(*a) {
                 Shape::Matrix(_, k) | Shape::Vector(k) => k,
                 Shape::Scalar => 1,
             };
-            (0.0, 2.0 * elements * inner as f64)
+            (0.0, 0.0, 2.0 * elements * inner as f64)
         }
         other => {
             if let Some((f, _)) = other.as_func() {
-                (0.0, func_weight(f) * elements)
+                (0.0, 1.0, func_weight(f) * elements)
             } else if let Some((kind, a, _)) = other.as_reduce() {
                 let inputs = shape_of(a).len() as f64;
-                (0.0, if kind == Reduce::LogSumExp { 22.0 * inputs } else { inputs })
+                if kind == Reduce::LogSumExp { (0.0, 1.0, 22.0 * inputs) } else { (0.0, 0.0, inputs) }
             } else {
-                (0.0, elements)
+                (0.0, 0.0, elements)
             }
         }
     })
 }
 
-fn total(own: Option<(f64, f64)>, children: impl Iterator<Item = Cost>) -> Cost {
-    let Some((occurrences, work)) = own else { return Cost::INFINITE };
-    children.fold(Cost { occurrences, work }, |acc, c| Cost {
+fn total(own: Option<(f64, f64, f64)>, children: impl Iterator<Item = Cost>) -> Cost {
+    let Some((occurrences, nonlinear, work)) = own else { return Cost::INFINITE };
+    children.fold(Cost { occurrences, nonlinear, work }, |acc, c| Cost {
         occurrences: acc.occurrences + c.occurrences,
+        nonlinear: acc.nonlinear + c.nonlinear,
         work: acc.work + c.work,
     })
 }
