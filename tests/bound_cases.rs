@@ -80,7 +80,7 @@ fn reference_cases() {
                 .collect(),
         };
         for j in 0..=400 {
-            let x = lo + (hi - lo) * f64::from(j) / 400.0;
+            let x = (lo + (hi - lo) * f64::from(j) / 400.0).clamp(lo, hi);
             let holds = printed.holds_at(&model.graph, model.loss, x);
             assert_ne!(holds, Some(false), "{name}: the printed enclosure misses f at x = {x}");
         }

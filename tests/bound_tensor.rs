@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{example, instr, params_from, random_model};
-use majorize::bound::Bounder;
+use common::{Instr, example, instr, params_from, random_model};
+use majorize::bound::{Bounder, precise_taylor, precise_value};
 use majorize::{Evaluator, Interval, Model, Tensor};
 use proptest::prelude::*;
 
@@ -14,67 +14,99 @@ fn axpy(x: &[Tensor], s: f64, v: &[Tensor]) -> Vec<Tensor> {
     x.iter().zip(v).map(|(a, b)| a.zip_with(b, |a, b| a + s * b)).collect()
 }
 
-fn close(i: Interval, want: f64, scale: f64) -> bool {
-    i.lo() - 1e-9 * scale <= want && want <= i.hi() + 1e-9 * scale
+/// `f` at a point: enclosed exactly (256 bits) on graphs small enough for
+/// that, else its f64 value widened by 1e-10 relative; `None` where `f` is
+/// undefined or not finite.
+fn value_at(model: &Model, ev: &mut Evaluator, point: &[Tensor]) -> Option<Interval> {
+    let fx = ev.forward(point).item();
+    if !fx.is_finite() {
+        return None;
+    }
+    small(model).then(|| precise_value(&model.graph, model.loss, point)).flatten().or_else(|| {
+        let tol = 1e-10 * (1.0 + fx.abs());
+        Some(Interval::new(fx - tol, fx + tol))
+    })
+}
+
+/// The exact slope along `v` (or the reverse-mode one with a tolerance on
+/// graphs too large for the exact path); `None` where it does not exist.
+fn slope_at(model: &Model, ev: &mut Evaluator, x: &[Tensor], v: &[Tensor]) -> Option<Interval> {
+    if small(model) {
+        return precise_taylor(&model.graph, model.loss, x, v, 1).map(|c| c[1]);
+    }
+    let (f, g) = ev.value_and_grad(x);
+    let slope: f64 = g.iter().zip(v).map(|(g, v)| g.dot(v)).sum();
+    let scale = 1.0 + f.abs() + g.iter().zip(v).map(|(g, v)| g.map(f64::abs).dot(&v.map(f64::abs))).sum::<f64>();
+    slope.is_finite().then(|| Interval::new(slope - 1e-9 * scale, slope + 1e-9 * scale))
+}
+
+/// Whether the exact path is quick on this model (the examples' data sets
+/// are checked in f64 with a tolerance).
+fn small(model: &Model) -> bool {
+    model.graph.data_tensors().iter().map(|d| d.value.shape().len()).sum::<usize>() < 1000
 }
 
 /// Checks a degree-2 enclosure along `v` over `[0, e]`; returns the number
-/// of sampled points.
+/// of sampled points. With dyadic inputs (few significant bits) every
+/// sampled point `x + eta v` is exact in f64, so the exact check compares
+/// the enclosure with `f` on the line itself.
 fn check_line(model: &Model, x: &[Tensor], v: &[Tensor], e: f64) -> Result<usize, TestCaseError> {
     let b = Bounder::new(&model.graph, model.loss);
     let out = b.line::<3>(x, v, Interval::new(0.0, e));
     let c = out.polys[0].c;
     let mut ev = Evaluator::new(&model.graph, model.loss);
-    let (f, g) = ev.value_and_grad(x);
-    if !f.is_finite() || !g.iter().all(Tensor::is_finite) {
-        return Ok(0);
+    let Some(f) = value_at(model, &mut ev, x) else { return Ok(0) };
+    prop_assert!(c[0].intersect(f).is_some(), "c0 = {} but f = {f}", c[0]);
+    if let Some(slope) = slope_at(model, &mut ev, x, v) {
+        prop_assert!(c[1].intersect(slope).is_some(), "c1 = {} but the slope is {slope}", c[1]);
     }
-    let slope: f64 = g.iter().zip(v).map(|(g, v)| g.dot(v)).sum();
-    let scale = 1.0 + f.abs() + g.iter().zip(v).map(|(g, v)| g.map(f64::abs).dot(&v.map(f64::abs))).sum::<f64>();
-    prop_assert!(close(c[0], f, scale), "c0 = {} but f = {f}", c[0]);
-    prop_assert!(close(c[1], slope, scale), "c1 = {} but grad . v = {slope}", c[1]);
     let mut n = 0;
-    for j in 0..=20 {
-        let eta = e * f64::from(j) / 20.0;
-        let fx = ev.forward(&axpy(x, eta, v)).item();
+    for j in 0..=16 {
+        let eta = e * f64::from(j) / 16.0;
         let bound = c[0] + c[1] * eta + c[2] * (eta * eta);
-        if !fx.is_finite() {
-            prop_assert!(!bound.is_finite(), "f = {fx} at eta = {eta} but the bound is {bound}");
+        let Some(fx) = value_at(model, &mut ev, &axpy(x, eta, v)) else {
+            prop_assert!(!bound.is_finite(), "f is not finite at eta = {eta} but the bound is {bound}");
             continue;
-        }
-        let tol = 1e-10 * (1.0 + fx.abs());
-        prop_assert!(bound.lo() - tol <= fx && fx <= bound.hi() + tol, "eta = {eta}: f = {fx} outside {bound}");
+        };
+        prop_assert!(bound.intersect(fx).is_some(), "eta = {eta}: f = {fx} outside {bound}");
         n += 1;
     }
     Ok(n)
 }
 
+/// Multiples of 2^-20 in [-1.5, 1.5]: sums of a few such numbers times
+/// multiples of 2^-10 are exact in f64.
+fn coarse(range: std::ops::Range<f64>) -> impl Strategy<Value = f64> {
+    range.prop_map(|v| (v * 1048576.0).round() / 1048576.0)
+}
+
+fn step(hi: f64) -> impl Strategy<Value = f64> {
+    (0.0..hi).prop_map(|v| (v * 1024.0).round() / 1024.0)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(common::config(200))]
 
     /// Random tensor programs (matrix products, reductions, broadcasting,
     /// every primitive) along a random direction.
     #[test]
     fn along_one_direction(
         prog in prop::collection::vec(instr(), 1..12),
-        vals in prop::collection::vec(-1.5f64..1.5, 10),
-        dir in prop::collection::vec(-1.0f64..1.0, 10),
-        e in 0.0f64..1.0,
+        vals in prop::collection::vec(coarse(-1.5..1.5), 10),
+        dir in prop::collection::vec(coarse(-1.0..1.0), 10),
+        e in step(1.0),
     ) {
-        let model = random_model(&prog, false);
-        let x = params_from(&model, &vals);
-        let v = params_from(&model, &dir);
-        check_line(&model, &x, &v, e)?;
+        line_case(&prog, &vals, &dir, e)?;
     }
 
     /// A few directions at once, over a box in the non-negative orthant.
     #[test]
     fn along_a_few_directions(
         prog in prop::collection::vec(instr(), 1..10),
-        vals in prop::collection::vec(-1.5f64..1.5, 10),
-        dirs in prop::collection::vec(prop::collection::vec(-1.0f64..1.0, 10), 1..4),
-        box_hi in prop::collection::vec(0.0f64..0.8, 4),
-        samples in prop::collection::vec(prop::collection::vec(0.0f64..1.0, 4), 12),
+        vals in prop::collection::vec(coarse(-1.5..1.5), 10),
+        dirs in prop::collection::vec(prop::collection::vec(coarse(-1.0..1.0), 10), 1..4),
+        box_hi in prop::collection::vec(step(0.8), 4),
+        samples in prop::collection::vec(prop::collection::vec(step(1.0), 4), 12),
     ) {
         let model = random_model(&prog, false);
         let x = params_from(&model, &vals);
@@ -87,10 +119,10 @@ proptest! {
     #[test]
     fn over_a_box_in_every_coordinate(
         prog in prop::collection::vec(instr(), 1..10),
-        x0 in -1.5f64..1.5,
-        y0 in -1.5f64..1.5,
-        r in prop::collection::vec(0.0f64..0.8, 2),
-        samples in prop::collection::vec(prop::collection::vec(-1.0f64..1.0, 2), 12),
+        x0 in coarse(-1.5..1.5),
+        y0 in coarse(-1.5..1.5),
+        r in prop::collection::vec(step(0.8), 2),
+        samples in prop::collection::vec(prop::collection::vec(step(1.0), 2), 12),
     ) {
         let model = random_model(&prog, true);
         let x = vec![Tensor::scalar(x0), Tensor::scalar(y0)];
@@ -98,6 +130,40 @@ proptest! {
         let eta = vec![Interval::new(-r[0], r[0]), Interval::new(-r[1], r[1])];
         check_quad(&model, &x, &v, &eta, &samples)?;
     }
+}
+
+fn line_case(prog: &[Instr], vals: &[f64], dir: &[f64], e: f64) -> Result<usize, TestCaseError> {
+    let model = random_model(prog, false);
+    let x = params_from(&model, vals);
+    let v = params_from(&model, dir);
+    check_line(&model, &x, &v, e)
+}
+
+/// Cases a random run once found (kept from proptest's regression file;
+/// their inputs are not the dyadic ones the strategy draws now, and the
+/// f64 points of the line are then not exactly on it: checked in f64).
+#[test]
+fn saved_line_cases() {
+    let i = |code: u8, a: usize, b: usize| Instr { code, a, b, c: 0.0 };
+    let prog = [i(32, 143, 146), i(0, 756, 0), i(0, 0, 0), i(0, 0, 0), i(0, 0, 0), i(0, 0, 0), i(26, 45, 0)];
+    let vals = [0.0, 0.020089325449620353, 1.299665043834628, 0.7642092787321569, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    let dir = [0.0, -0.48547111419377803, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    line_case(&prog, &vals, &dir, 0.39029127240521394).unwrap();
+    let prog = [i(17, 0, 426), i(0, 0, 0), i(0, 340, 0), i(0, 860, 0)];
+    let vals = [
+        -0.3382612840296633,
+        0.0,
+        0.0,
+        0.0,
+        -0.6857823136302501,
+        0.17288939520112104,
+        0.46149204447392606,
+        -0.09902305246460454,
+        0.4019558631194512,
+        0.9544248468938868,
+    ];
+    let dir = [0.0, 0.0, 0.0, 0.0, 0.0, -0.43188344477381746, 0.0, 0.0, 0.0, 0.0];
+    line_case(&prog, &vals, &dir, 0.5567874304216909).unwrap();
 }
 
 fn check_quad(
@@ -110,30 +176,28 @@ fn check_quad(
     let b = Bounder::new(&model.graph, model.loss);
     let q = b.quad(x, v, eta);
     let mut ev = Evaluator::new(&model.graph, model.loss);
-    let (f, g) = ev.value_and_grad(x);
-    if !f.is_finite() || !g.iter().all(Tensor::is_finite) {
-        return Ok(());
-    }
-    prop_assert!(close(q.c(), f, 1.0 + f.abs()), "c = {} but f = {f}", q.c());
+    let Some(f) = value_at(model, &mut ev, x) else { return Ok(()) };
+    prop_assert!(q.c().intersect(f).is_some(), "c = {} but f = {f}", q.c());
     for (i, vi) in v.iter().enumerate() {
-        let slope: f64 = g.iter().zip(vi).map(|(g, v)| g.dot(v)).sum();
-        prop_assert!(close(q.g(i), slope, 1.0 + f.abs() + slope.abs()), "g{i} = {} but grad . v = {slope}", q.g(i));
+        if let Some(slope) = slope_at(model, &mut ev, x, vi) {
+            prop_assert!(q.g(i).intersect(slope).is_some(), "g{i} = {} but the slope is {slope}", q.g(i));
+        }
     }
     for s in samples {
-        // A point of the box: eta_i = lo_i + s_i (hi_i - lo_i), s_i in [-1, 1] mapped to [0, 1].
-        let t: Vec<f64> = eta.iter().zip(s).map(|(e, &u)| e.lo() + (u.abs()) * (e.hi() - e.lo())).collect();
+        // A point of the box: eta_i = lo_i + s_i (hi_i - lo_i), a multiple of 2^-20.
+        let t: Vec<f64> =
+            eta.iter().zip(s).map(|(e, &u)| e.lo() + ((u * (e.hi() - e.lo())) * 1024.0).round() / 1024.0).collect();
+        let t: Vec<f64> = t.iter().zip(eta).map(|(&t, e)| t.clamp(e.lo(), e.hi())).collect();
         let mut point = x.to_vec();
         for (vi, &ti) in v.iter().zip(&t) {
             point = axpy(&point, ti, vi);
         }
-        let fx = ev.forward(&point).item();
         let bound = q.at(&t);
-        if !fx.is_finite() {
-            prop_assert!(!bound.is_finite(), "f = {fx} at {t:?} but the bound is {bound}");
+        let Some(fx) = value_at(model, &mut ev, &point) else {
+            prop_assert!(!bound.is_finite(), "f is not finite at {t:?} but the bound is {bound}");
             continue;
-        }
-        let tol = 1e-10 * (1.0 + fx.abs());
-        prop_assert!(bound.lo() - tol <= fx && fx <= bound.hi() + tol, "at {t:?}: f = {fx} outside {bound}");
+        };
+        prop_assert!(bound.intersect(fx).is_some(), "at {t:?}: f = {fx} outside {bound}");
     }
     Ok(())
 }
@@ -154,7 +218,7 @@ fn examples_along_the_negative_gradient() {
         let (_, g) = ev.value_and_grad(&x);
         let v: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
         let n = check_line(&model, &x, &v, e).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(n, 21, "{name}");
+        assert_eq!(n, 17, "{name}");
         let b = Bounder::new(&model.graph, model.loss);
         let c2 = b.line::<3>(&x, &v, Interval::new(0.0, e)).polys[0].c[2];
         assert!(c2.is_finite() && c2.hi() > 0.0, "{name}: {c2}");

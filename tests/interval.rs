@@ -4,6 +4,8 @@
 //! carrying intervals must contain the derivatives that the same dual
 //! numbers compute in f64 at every point of the interval.
 
+mod common;
+
 use majorize::Interval;
 use num_dual::{Dual3, Dual3_64, DualNum};
 use num_traits::Signed;
@@ -230,7 +232,7 @@ const SCALAR: &[Scalar] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(common::config(4000))]
 
     #[test]
     fn unary_enclosures_contain_point_values(x in interval(), ts in prop::array::uniform4(unit())) {
@@ -286,7 +288,7 @@ fn base() -> impl Strategy<Value = f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(common::config(3000))]
 
     #[test]
     fn parametrized_enclosures_contain_point_values(
@@ -352,37 +354,59 @@ fn region() -> impl Strategy<Value = Interval> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(common::config(2000))]
 
     /// The value and first three derivatives over `x` contain those at each
     /// point (f64 dual numbers, up to their rounding), and overlap the
     /// rigorous enclosures computed at the point.
     #[test]
     fn derivative_ranges_contain_point_derivatives(x in region(), ts in prop::array::uniform4(unit())) {
-        for &(name, fi, f) in FUNCTIONS {
-            let over = parts(fi(variable(x)));
-            for t in ts {
-                let p = point_in(x, t);
-                let at = parts(fi(variable(Interval::point(p))));
-                let reference = parts(f(Dual3_64::new(p, 1.0, 0.0, 0.0)));
-                for k in 0..4 {
-                    let y = reference[k];
-                    prop_assert!(over[k].intersect(at[k]).is_some(), "{name}^({k}) over {x} = {} and at {p} = {}", over[k], at[k]);
-                    if y.is_nan() {
-                        continue;
-                    }
-                    let tol = 1e-10 * (1.0 + y.abs());
-                    for (what, r) in [("over", over[k]), ("at", at[k])] {
-                        prop_assert!(r.lo() - tol <= y && y <= r.hi() + tol, "{name}^({k}) {what} {x} = {r} misses {y:e} at {p}");
-                    }
+        derivative_ranges_case(x, ts)?;
+    }
+}
+
+/// The value and first three derivatives over `x` contain those at each
+/// point (f64 dual numbers, up to their rounding), and overlap the
+/// rigorous enclosures computed at the point.
+fn derivative_ranges_case(x: Interval, ts: [f64; 4]) -> Result<(), TestCaseError> {
+    for &(name, fi, f) in FUNCTIONS {
+        let over = parts(fi(variable(x)));
+        for t in ts {
+            let p = point_in(x, t);
+            let at = parts(fi(variable(Interval::point(p))));
+            let reference = parts(f(Dual3_64::new(p, 1.0, 0.0, 0.0)));
+            for k in 0..4 {
+                let y = reference[k];
+                prop_assert!(
+                    over[k].intersect(at[k]).is_some(),
+                    "{name}^({k}) over {x} = {} and at {p} = {}",
+                    over[k],
+                    at[k]
+                );
+                if y.is_nan() {
+                    continue;
+                }
+                let tol = 1e-10 * (1.0 + y.abs());
+                for (what, r) in [("over", over[k]), ("at", at[k])] {
+                    prop_assert!(
+                        r.lo() - tol <= y && y <= r.hi() + tol,
+                        "{name}^({k}) {what} {x} = {r} misses {y:e} at {p}"
+                    );
                 }
             }
         }
     }
+    Ok(())
+}
+
+/// A case a random run once found (kept from proptest's regression file).
+#[test]
+fn saved_derivative_range_case() {
+    derivative_ranges_case(Interval::new(0.7815762997365703, 2.78157629973657), [0.0; 4]).unwrap();
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(common::config(1000))]
 
     /// `Dual3<Dual3<Interval>>` holds `f^(i+j)` in part `(i, j)`: up to the
     /// 6th derivative, against closed forms (`exp^(n) = exp`,

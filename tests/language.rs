@@ -142,7 +142,7 @@ fn token() -> impl Strategy<Value = &'static str> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(common::config(3000))]
 
     /// No sequence of tokens makes parsing, lowering or evaluating panic.
     #[test]

@@ -26,7 +26,7 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(60))]
+    #![proptest_config(common::config(60))]
 
     /// Random losses over every primitive (convex or not, possibly unbounded
     /// below): every step of every MM optimizer keeps or lowers the loss,

@@ -1,6 +1,8 @@
 //! Baseline optimizers against the published test vectors
 //! (shared/reference/optimizers.md, section 11), and their invariants.
 
+mod common;
+
 use majorize::optim::{self, Optimizer, RunOptions};
 use majorize::{Model, Problem, Tensor, lang};
 use proptest::prelude::*;
@@ -107,7 +109,7 @@ fn test_loss(scale: f64, shift: f64) -> Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(common::config(64))]
 
     /// Adam with eps = 0 is invariant to scaling the loss by a constant c > 0.
     #[test]

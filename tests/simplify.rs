@@ -9,7 +9,7 @@ use common::{Instr, apply, instr};
 use majorize::simplify::{Condition, RULES, Simplifier};
 use majorize::{Evaluator, Graph, Model, Shape, Tensor, bound, lang};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::TestRunner;
 
 /// The simplified form of an inline expression.
 fn simplified(src: &str) -> String {
@@ -228,7 +228,7 @@ fn every_rule_is_sound() {
     assert!(scalar_rules.len() + 15 >= RULES.len());
     for &&(name, lhs, rhs, condition) in &scalar_rules {
         // A runner counts cases over its lifetime: one per rule.
-        let mut runner = TestRunner::new(Config { cases: 64, ..Config::default() });
+        let mut runner = TestRunner::new(common::config(64));
         let strategy = (0usize..100, 0usize..100, 0usize..100, 0usize..7, 0usize..7);
         runner
             .run(&strategy, |(ia, ib, ic, ip, iq)| {
@@ -391,7 +391,7 @@ fn program() -> impl Strategy<Value = Vec<Instr>> {
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 300, ..Config::default() })]
+    #![proptest_config(common::config(300))]
 
     /// The rewritten graph is the same function: equal to 1e-12 relative
     /// where the original is defined, not finite where it is undefined.
@@ -413,25 +413,44 @@ proptest! {
     /// `taylor_bounds_simplified` is never wider than the original's bound.
     #[test]
     fn rewritten_graph_bounds_stay_sound(prog in program(), x0 in -1.5f64..1.5, l in 0.0f64..1.0, r in 0.0f64..1.0, k in 0usize..=4) {
-        let m = pattern_model(&prog, true);
-        let s = Simplifier::default().run(&m.graph, m.loss);
-        let (lo, hi) = (x0 - l, x0 + r);
-        let e = bound::taylor_bounds(&s.graph, s.root, x0, (lo, hi), k);
-        let mut ev = Evaluator::new(&m.graph, m.loss);
-        // Only points where the original is defined: what the bound engine
-        // promises where a function is undefined is tested in bound_soundness.rs.
-        for j in 0..=40 {
-            let x = lo + (hi - lo) * f64::from(j) / 40.0;
-            if let At::Defined(f) = at(&mut ev, &[Tensor::scalar(x)]) {
-                let b = e.at(x);
-                let tol = 1e-10 * (1.0 + f.abs());
-                prop_assert!(b.lo() - tol <= f && f <= b.hi() + tol, "{} at {x}: {f} outside {b} (from {})", m.graph.display(m.loss), s.graph.display(s.root));
-            }
-        }
-        let original = bound::taylor_bounds(&m.graph, m.loss, x0, (lo, hi), k);
-        let (best, _) = bound::taylor_bounds_simplified(&m.graph, m.loss, x0, (lo, hi), k);
-        prop_assert!(best.width() <= original.width());
+        bounds_case(&prog, x0, l, r, k)?;
     }
+}
+
+/// Bounds of the rewritten graph hold for the original function, and
+/// `taylor_bounds_simplified` is never wider than the original's bound.
+fn bounds_case(prog: &[Instr], x0: f64, l: f64, r: f64, k: usize) -> Result<(), TestCaseError> {
+    let m = pattern_model(prog, true);
+    let s = Simplifier::default().run(&m.graph, m.loss);
+    let (lo, hi) = (x0 - l, x0 + r);
+    let e = bound::taylor_bounds(&s.graph, s.root, x0, (lo, hi), k);
+    let mut ev = Evaluator::new(&m.graph, m.loss);
+    // Only points where the original is defined: what the bound engine
+    // promises where a function is undefined is tested in bound_soundness.rs.
+    for j in 0..=40 {
+        let x = (lo + (hi - lo) * f64::from(j) / 40.0).clamp(lo, hi);
+        if let At::Defined(f) = at(&mut ev, &[Tensor::scalar(x)]) {
+            // Decided exactly against the original function.
+            prop_assert!(
+                e.holds_at(&m.graph, m.loss, x) != Some(false),
+                "{} at {x}: {f} outside {} (from {})",
+                m.graph.display(m.loss),
+                e.at(x),
+                s.graph.display(s.root)
+            );
+        }
+    }
+    let original = bound::taylor_bounds(&m.graph, m.loss, x0, (lo, hi), k);
+    let (best, _) = bound::taylor_bounds_simplified(&m.graph, m.loss, x0, (lo, hi), k);
+    prop_assert!(best.width() <= original.width());
+    Ok(())
+}
+
+/// A case a random run once found (kept from proptest's regression file).
+#[test]
+fn saved_bounds_case() {
+    let prog = [Instr { code: 0, a: 168, b: 0, c: 0.0 }, Instr { code: 41, a: 419, b: 0, c: 0.0 }];
+    bounds_case(&prog, -0.7599411035010527, 0.0, 0.0, 0).unwrap();
 }
 
 /// The expressions of docs/simplify.md: the simplified bound is never wider

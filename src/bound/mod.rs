@@ -105,10 +105,13 @@ impl Enclosure {
     /// are the function the enclosure is of). `Some(true)` if `f(x)` lies
     /// between the bounds, `Some(false)` if it provably does not, `None`
     /// if undecided: `f` is undefined at `x`, or `f(x)` is within 2^-256 of
-    /// a bound.
+    /// a bound, or `x` lies outside the region (where nothing is claimed).
     pub fn holds_at(&self, graph: &Graph, root: NodeId, x: f64) -> Option<bool> {
-        let f = point::coefficients_big(graph, root, &[Tensor::scalar(x)], &[Tensor::scalar(0.0)], 0)?.remove(0);
         let z = Dyadic::from_f64(x)?.add(&Dyadic::from_f64(self.x0)?.neg());
+        let inside = |end: f64, above: bool| Dyadic::from_f64(end).is_none_or(|e| if above { z <= e } else { e <= z });
+        if !(inside(self.region.lo(), false) && inside(self.region.hi(), true)) {
+            return None;
+        }
         let (mut lo, mut hi) = (Dyadic::zero(), Dyadic::zero());
         let mut power = Dyadic::int(1);
         for (i, c) in self.coefficients.iter().enumerate() {
@@ -126,6 +129,20 @@ impl Enclosure {
             lo = lo.add(&a);
             hi = hi.add(&b);
         }
+        // Cheap first: f's f64 interval against the bounds rounded inward
+        // (inside them: holds) and outward (outside them: fails).
+        let f = Bounder::new(graph, root).line::<1>(&[Tensor::scalar(x)], &[Tensor::scalar(0.0)], Interval::ZERO).polys
+            [0]
+        .c[0];
+        if f.is_finite() {
+            if lo.to_f64(true) <= f.lo() && f.hi() <= hi.to_f64(false) {
+                return Some(true);
+            }
+            if f.hi() < lo.to_f64(false) || f.lo() > hi.to_f64(true) {
+                return Some(false);
+            }
+        }
+        let f = point::coefficients_big(graph, root, &[Tensor::scalar(x)], &[Tensor::scalar(0.0)], 0)?.remove(0);
         if &lo <= f.lo() && f.hi() <= &hi {
             Some(true)
         } else if f.hi() < &lo || f.lo() > &hi {
@@ -141,7 +158,20 @@ impl Enclosure {
 /// not defined there (or the graph is too large for this slow path).
 pub fn precise_value(graph: &Graph, root: NodeId, params: &[Tensor]) -> Option<Interval> {
     let zero: Vec<Tensor> = params.iter().map(|t| Tensor::zeros(t.shape())).collect();
-    point::coefficients(graph, root, params, &zero, 0).map(|c| c[0])
+    precise_taylor(graph, root, params, &zero, 0).map(|c| c[0])
+}
+
+/// The Taylor coefficients `c_0 ..= c_order` of `f(x0 + z v)` at `z = 0`
+/// (`c_1` is the directional derivative along `v`), each enclosed to an ulp
+/// or two by 256-bit dyadic intervals. `None` where they do not exist (a
+/// kink or a pole at `x0`, a derivative that is infinite) or the graph is
+/// too large for this slow path.
+///
+/// # Panics
+/// If `x0` or `v` do not match the parameters, or `order > MAX_DEGREE`.
+pub fn precise_taylor(graph: &Graph, root: NodeId, x0: &[Tensor], v: &[Tensor], order: usize) -> Option<Vec<Interval>> {
+    assert!(order <= MAX_DEGREE, "order {order} is above {MAX_DEGREE}");
+    point::coefficients(graph, root, x0, v, order)
 }
 
 /// Dispatches a runtime degree to the const-generic engine.

@@ -21,6 +21,29 @@ pub fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
+/// `sigmoid'(x) = sigmoid(x) sigmoid(-x)`, to full relative accuracy: from
+/// `y = sigmoid(x)` where neither factor is near 1, else from
+/// `u = e^-|x|` as `u / (1 + u)^2` (`y (1 - y)` cancels where `y` is near 1).
+pub fn sigmoid_slope(x: f64, y: f64) -> f64 {
+    if x.abs() < 1.0 {
+        y * (1.0 - y)
+    } else {
+        let u = (-x.abs()).exp();
+        u / ((1.0 + u) * (1.0 + u))
+    }
+}
+
+/// `tanh'(x) = 1 - tanh(x)^2` from `y = tanh(x)` where `|y|` is small, else
+/// `4 u / (1 + u)^2` with `u = e^(-2|x|)`, which does not cancel.
+pub fn tanh_slope(x: f64, y: f64) -> f64 {
+    if x.abs() < 0.5 {
+        1.0 - y * y
+    } else {
+        let u = (-2.0 * x.abs()).exp();
+        4.0 * u / ((1.0 + u) * (1.0 + u))
+    }
+}
+
 /// The sign of `x`, with `sign(0) = 0` (Rust's `signum` gives 1 at 0).
 pub fn sign(x: f64) -> f64 {
     if x > 0.0 {
@@ -70,9 +93,9 @@ pub fn derivative(f: Func, x: f64, y: f64) -> f64 {
         Func::Cbrt => 1.0 / (3.0 * y * y),
         Func::Rsqrt => -0.5 * y / x,
         Func::Abs => sign(x),
-        Func::Sigmoid => y * (1.0 - y),
+        Func::Sigmoid => sigmoid_slope(x, y),
         Func::Softplus => sigmoid(x),
-        Func::Tanh => 1.0 - y * y,
+        Func::Tanh => tanh_slope(x, y),
         Func::Relu => {
             if x > 0.0 {
                 1.0
@@ -82,12 +105,19 @@ pub fn derivative(f: Func, x: f64, y: f64) -> f64 {
         }
         Func::Swish => {
             let s = sigmoid(x);
-            s + x * s * (1.0 - s)
+            s + x * sigmoid_slope(x, s)
         }
         Func::Sin => x.cos(),
         Func::Cos => -x.sin(),
         Func::Log1p => 1.0 / (1.0 + x),
-        Func::Expm1 => y + 1.0,
+        // y + 1 cancels where expm1(x) is near -1.
+        Func::Expm1 => {
+            if x < -0.5 {
+                x.exp()
+            } else {
+                y + 1.0
+            }
+        }
     }
 }
 
@@ -125,7 +155,14 @@ pub fn apply<T: DualNum<Primitive = f64>>(f: Func, x: &T) -> T {
                 x.exp().ln_1p()
             }
         }
-        Func::Tanh => x.tanh(),
+        Func::Tanh => {
+            // -expm1(-2|x|) / (2 + expm1(-2|x|)), odd: no overflow (cosh) and
+            // no cancellation near 0.
+            let a = if re >= 0.0 { x.clone() } else { x.neg_clone() };
+            let m = (a * -2.0).exp_m1();
+            let t = m.neg_clone() / (m + 2.0);
+            if re >= 0.0 { t } else { t.neg_clone() }
+        }
         Func::Relu => {
             if re > 0.0 {
                 x.clone()

@@ -4,6 +4,25 @@
 
 use majorize::{Evaluator, Func, Graph, Model, NodeId, Shape, Tensor};
 use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+/// The seed of every property test unless `PROPTEST_RNG_SEED` sets another.
+pub const SEED: u64 = 20261201;
+
+/// A property test's configuration: `cases` cases (or `PROPTEST_CASES`),
+/// drawn from a fixed seed (or `PROPTEST_RNG_SEED`), so `cargo test` runs
+/// the same cases every time; and no failure persistence, so a failing
+/// run writes no file (a failure prints its inputs, and a case worth
+/// keeping becomes an explicit test).
+pub fn config(cases: u32) -> Config {
+    let env = |name: &str| std::env::var(name).ok();
+    Config {
+        cases: env("PROPTEST_CASES").and_then(|v| v.parse().ok()).unwrap_or(cases),
+        rng_seed: RngSeed::Fixed(env("PROPTEST_RNG_SEED").and_then(|v| v.parse().ok()).unwrap_or(SEED)),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
 
 /// One random instruction: an operation code and operand picks.
 #[derive(Clone, Debug)]
