@@ -50,7 +50,9 @@ mod tensor;
 
 pub use error::Error;
 pub use eval::{Evaluator, eval_scalar};
-pub use expr::{Axis, Builder, DataInfo, Expr, ExprError, F64Key, Func, Graph, Model, Node, NodeId, Op, ParamInfo};
+pub use expr::{
+    Axis, Builder, DataInfo, Expr, ExprError, F64Key, Footprint, Func, Graph, Model, Node, NodeId, Op, ParamInfo, Pass,
+};
 pub use interval::Interval;
 pub use optim::{OptimError, Optimizer, Problem};
-pub use tensor::{Shape, Tensor};
+pub use tensor::{Shape, Tensor, memory};

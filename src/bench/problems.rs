@@ -67,7 +67,7 @@ pub fn catalogue() -> Vec<ProblemSpec> {
         p("mlp_deep_digits",        "bench/mlp_deep_digits.loss",        EVERY_5TH, Metric::Classification, 300, 0),
         ProblemSpec {
             study: true,
-            ..p("sp500_mlp", "bench/sp500_mlp.loss", Some(Split::Chronological { valid: 0.15, test: 0.15 }), Metric::Forecast, 300, 60)
+            ..p("sp500_mlp", "bench/sp500_mlp.loss", Some(Split::Chronological { valid: 0.15, test: 0.15 }), Metric::Forecast, 300, 15)
         },
     ]
 }
@@ -127,7 +127,7 @@ fn load_part(root: &Path, spec: &ProblemSpec, split: Option<(Split, Part)>) -> R
         |e: std::io::Error| BenchError::Io { action: "read", path: path.display().to_string(), message: e.to_string() };
     let text = std::fs::read_to_string(&path).map_err(io)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    lang::parse_program_with(spec.file, &text, base, split)
+    lang::parse_program_with(spec.file, &text, base, &lang::ParseOptions { split, ..lang::ParseOptions::default() })
         .map_err(|e| BenchError::Problem { name: spec.name.to_string(), message: e.render() })
 }
 

@@ -1,13 +1,16 @@
 //! AutoBound: Taylor enclosures of a graph over a trust region.
 //!
 //! This layer owns the table of function facts and the sharp 1-D rules
-//! (`facts`, `primitive`), enclosure arithmetic in one variable with sharp
-//! truncation (`poly`, `range`), the pushforward of an enclosure through a
-//! graph (`line`), and the public calls [`taylor_bounds`] and
-//! [`taylor_bounds_simplified`]. Every bound holds
-//! in floating point (outward rounding throughout); where none can be formed
-//! the interval is infinite. It uses the `interval`, `tensor`, `expr` and
-//! `eval` layers.
+//! (`facts`, `primitive`, with branch and bound where no rule applies:
+//! `refine`), enclosure arithmetic in one variable with sharp truncation
+//! (`poly`, `range`), the pushforward of an enclosure through a graph
+//! (`line`, and `quad` over several directions), the tight point pass at
+//! 256 bits (`point`, `series`), and the public calls [`taylor_bounds`],
+//! [`taylor_bounds_simplified`], [`precise_value`] and [`precise_taylor`].
+//! Every bound holds in floating point (outward rounding throughout), and as
+//! printed ([`Enclosure::holds_at`] decides it exactly); where none can be
+//! formed the interval is infinite. It uses the `interval`, `tensor`, `expr`
+//! and `eval` layers.
 //!
 //! ```
 //! use majorize::{bound, lang};
@@ -17,6 +20,9 @@
 //! assert!((e.coefficients[0].mid() - 0.4725336055070972).abs() < 1e-12);
 //! assert!((e.upper(1.0) - 5.128305384781502).abs() < 1e-9); // tight at x = 1
 //! assert!((e.lower(0.0) - 1.5).abs() < 1e-9);              // and at x = 0
+//! // c0 = f(0.5) is not a double: an enclosure an ulp wide, and no number.
+//! assert!(e.exact(0).is_none() && e.coefficients[0].width() <= 2.0 * f64::EPSILON);
+//! assert_eq!(e.holds_at(&m.graph, m.loss, 0.9), Some(true)); // decided exactly
 //! ```
 
 mod derivs;

@@ -11,12 +11,12 @@ use majorize::bench::{self, Progress};
 /// Arguments of `majorize bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// The suite: quick (a smoke test, under 2 minutes), full (every problem), classic (the test
+    /// The suite: quick (a smoke test, under a minute), full (every problem), classic (the test
     /// functions), sp500 (the S&P 500 study), or one problem's name.
     #[arg(default_value = "full")]
     pub suite: String,
     /// Steps per run, for every problem (default: each problem's own).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub steps: Option<usize>,
     /// Where to write results.md, runs.csv, traces.csv and plots/.
     #[arg(long, default_value = "bench-results", value_name = "DIR")]

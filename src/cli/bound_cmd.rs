@@ -16,13 +16,13 @@ pub struct BoundArgs {
     #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// The expansion point x0.
-    #[arg(long, value_name = "X0", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X0", allow_hyphen_values = true)]
     pub at: f64,
     /// The trust region LO,HI (it must contain X0).
     #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
     pub over: String,
     /// The degree k of the enclosure (0 to 6).
-    #[arg(long, default_value_t = 2, value_name = "K")]
+    #[arg(long, default_value_t = 2, value_name = "K", allow_hyphen_values = true)]
     pub degree: usize,
     /// Print one JSON object: {"coefficients": [c0, ..., [lo, hi]], ...}.
     #[arg(long)]

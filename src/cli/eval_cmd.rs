@@ -1,7 +1,7 @@
 //! `majorize eval`: the loss (and gradient) at the initial parameters.
 
 use clap::Args;
-use majorize::{Error, Evaluator};
+use majorize::{Error, Evaluator, Pass};
 use serde_json::json;
 
 use super::{output, source};
@@ -23,12 +23,16 @@ pub struct EvalArgs {
     pub json: bool,
     #[command(flatten)]
     pub simplify: source::SimplifyFlag,
+    #[command(flatten)]
+    pub memory: source::MemoryFlag,
 }
 
 /// Runs `majorize eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Error> {
-    let mut model = source::load_model(&args.loss)?;
+    let budget = args.memory.budget()?;
+    let mut model = source::load_model(&args.loss, budget)?;
     source::apply_init(&mut model, args.init.as_deref())?;
+    source::check_footprint(&model, if args.grad { Pass::Gradient } else { Pass::Value }, budget)?;
     let model = args.simplify.apply(model);
     let mut ev = Evaluator::new(&model.graph, model.loss);
     let (loss, grad) = if args.grad {

@@ -5,12 +5,12 @@ use std::io::IsTerminal;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use majorize::optim::{self, RunOptions, RunResult, SafeRate, StopReason, TracePoint};
-use majorize::{Error, Model, Optimizer, Problem};
+use majorize::{Error, Model, Optimizer, Pass, Problem};
 use serde_json::{Map, Value, json};
 
 use majorize::bench::plot;
 
-use super::{output, source};
+use super::{Failure, output, source};
 
 /// Arguments of `majorize minimize`.
 #[derive(Args, Debug)]
@@ -30,20 +30,20 @@ pub struct MinimizeArgs {
     #[arg(long, value_name = "NAME")]
     pub direction: Option<String>,
     /// Learning rate, for optimizers that have one.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub lr: Option<f64>,
     /// Hyperparameters: key=value,... with PyTorch's names (e.g. momentum=0.9,nesterov=true).
     #[arg(long, value_name = "K=V,...")]
     pub opt: Option<String>,
     /// The most steps (exactly this many for a baseline unless --tol stops earlier; an MM method
     /// also stops once 20 steps in a row leave the parameters unchanged).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 1000, value_name = "N", allow_hyphen_values = true)]
     pub steps: usize,
     /// Stop once the gradient norm is at most X.
-    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    #[arg(long, value_name = "X", allow_hyphen_values = true)]
     pub tol: Option<f64>,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
     pub max_seconds: Option<f64>,
     /// Print one JSON object with the loss, parameters, steps and trace.
     #[arg(long)]
@@ -59,6 +59,8 @@ pub struct MinimizeArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub simplify: source::SimplifyFlag,
+    #[command(flatten)]
+    pub memory: source::MemoryFlag,
 }
 
 /// The optimizer the rule picks for `model` when none is named.
@@ -98,26 +100,38 @@ fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error
 }
 
 /// Runs `majorize minimize`.
-pub fn run(args: &MinimizeArgs) -> Result<(), Error> {
-    let mut model = source::load_model(&args.loss)?;
+pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
+    let budget = args.memory.budget()?;
+    let mut model = source::load_model(&args.loss, budget)?;
     source::apply_init(&mut model, args.init.as_deref())?;
     if model.graph.params().is_empty() {
         return Err(Error::Usage(
             "nothing to minimize: the loss has no parameters (declare one with `param`, or write a free name in an inline expression)".into(),
-        ));
+        ).into());
     }
     let model = args.simplify.apply(model);
     if let Some(tol) = args.tol
         && (tol.is_nan() || tol < 0.0)
     {
-        return Err(Error::Usage(format!("--tol must be >= 0, got {tol}")));
+        return Err(Error::Usage(format!("--tol must be >= 0, got {tol}")).into());
     }
     if let Some(s) = args.max_seconds
         && (s.is_nan() || s <= 0.0)
     {
-        return Err(Error::Usage(format!("--max-seconds must be > 0, got {s}")));
+        return Err(Error::Usage(format!("--max-seconds must be > 0, got {s}")).into());
     }
     let mut optimizer = build(args, &model)?;
+    source::check_footprint(&model, pass_of(optimizer.name(), &model), budget)?;
+    // The trace keeps a point per step.
+    let trace_bytes = (args.steps as u64).saturating_mul(std::mem::size_of::<TracePoint>() as u64);
+    if trace_bytes > budget / 2 {
+        return Err(Error::Usage(format!(
+            "--steps {}: the trace of so many steps would take {}, more than half the memory budget",
+            args.steps,
+            majorize::memory::human(trace_bytes)
+        ))
+        .into());
+    }
     let mut problem = Problem::new(&model);
     let is_mm = optim::majorizers().iter().any(|e| e.name == optimizer.name());
     let run_opts = RunOptions {
@@ -157,8 +171,54 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Error> {
         draw(path, &args.loss, optimizer.name(), &result)?;
     }
     report(args, &model, optimizer.as_ref(), &result);
-    match result.stop {
-        StopReason::Failed(e) => Err(e.into()),
+    outcome(&model, &result)
+}
+
+/// The memory pass an optimizer runs: a gradient, and for the MM methods an
+/// enclosure along one direction (saferate), a few (safecombination) or
+/// every coordinate (fullmm).
+fn pass_of(name: &str, model: &Model) -> Pass {
+    let quad = |m: usize| Pass::Bound { coefficients: 1 + m + m * (m + 1) / 2 };
+    match name {
+        "saferate" => Pass::Bound { coefficients: 3 },
+        "safecombination" => quad(optim::SafeCombination::MAX_BLOCKS + 2),
+        "fullmm" => quad(model.num_scalars()),
+        _ => Pass::Gradient,
+    }
+}
+
+/// The exit status of a run that ended without a finite minimum, with its
+/// message: 3 unbounded below, 4 no finite loss at the start, 5 a step
+/// that went non-finite (the run stopped at the last finite point).
+fn outcome(model: &Model, result: &RunResult) -> Result<(), Failure> {
+    let values = || {
+        let shown: Vec<String> = model
+            .graph
+            .params()
+            .iter()
+            .zip(&result.params)
+            .map(|(p, v)| format!("{} = {}", p.name, output::tensor_text(v)))
+            .collect();
+        shown.join(", ")
+    };
+    match &result.stop {
+        StopReason::Unbounded => Err(Failure {
+            message: format!(
+                "the loss is unbounded below: it fell to {} at {} (a parameter beyond {:e}, or -inf)",
+                output::num_text(result.loss()),
+                values(),
+                optim::UNBOUNDED_PARAMETER
+            ),
+            status: super::UNBOUNDED,
+        }),
+        StopReason::NoFiniteLoss => Err(Failure {
+            message: format!(
+                "the loss is not finite at the initial parameters ({}): nothing to minimize from there; set others with --init",
+                values()
+            ),
+            status: super::NO_FINITE_LOSS,
+        }),
+        StopReason::Failed(e) => Err(Failure { message: e.to_string(), status: super::RUN_FAILED }),
         _ => Ok(()),
     }
 }

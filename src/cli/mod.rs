@@ -51,16 +51,42 @@ enum Command {
     Optimizers(optimizers_cmd::OptimizersArgs),
 }
 
+/// Exit status: bad input (a parse error, a bad option, a missing file, a
+/// loss too large for the memory).
+pub const BAD_INPUT: u8 = 2;
+/// Exit status: the loss is unbounded below.
+pub const UNBOUNDED: u8 = 3;
+/// Exit status: the loss is not finite at the initial parameters.
+pub const NO_FINITE_LOSS: u8 = 4;
+/// Exit status: a step went non-finite, and the run stopped at the last
+/// finite point.
+pub const RUN_FAILED: u8 = 5;
+
+/// What ends the program with a non-zero status.
+#[derive(Debug)]
+pub struct Failure {
+    /// The one-line message (or a located message and its caret lines).
+    pub message: String,
+    /// The exit status.
+    pub status: u8,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure { message: e.to_string(), status: BAD_INPUT }
+    }
+}
+
 /// Parses the arguments and runs the subcommand.
-pub fn run() -> Result<(), Error> {
+pub fn run() -> Result<(), Failure> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Eval(args) => eval_cmd::run(&args),
-        Command::Bound(args) => bound_cmd::run(&args),
-        Command::Simplify(args) => simplify_cmd::run(&args),
+        Command::Eval(args) => Ok(eval_cmd::run(&args)?),
+        Command::Bound(args) => Ok(bound_cmd::run(&args)?),
+        Command::Simplify(args) => Ok(simplify_cmd::run(&args)?),
         Command::Minimize(args) => minimize_cmd::run(&args),
-        Command::Optimizers(args) => optimizers_cmd::run(&args),
-        Command::Bench(args) => bench_cmd::run(&args),
+        Command::Optimizers(args) => Ok(optimizers_cmd::run(&args)?),
+        Command::Bench(args) => Ok(bench_cmd::run(&args)?),
     }
 }
 

@@ -25,11 +25,19 @@ pub struct SimplifyArgs {
     /// The maximum number of e-graph nodes.
     #[arg(long, default_value_t = 8000, value_name = "N")]
     pub node_limit: usize,
+    #[command(flatten)]
+    pub memory: source::MemoryFlag,
 }
 
 /// Runs `majorize simplify`.
 pub fn run(args: &SimplifyArgs) -> Result<(), Error> {
-    let model = source::load_model(&args.loss)?;
+    // An e-graph node takes a few hundred bytes: a million of them is plenty.
+    const MAX_NODES: usize = 1_000_000;
+    const MAX_ITERS: usize = 1000;
+    if args.node_limit > MAX_NODES || args.iter_limit > MAX_ITERS {
+        return Err(Error::Usage(format!("--node-limit is at most {MAX_NODES} and --iter-limit at most {MAX_ITERS}")));
+    }
+    let model = source::load_model(&args.loss, args.memory.budget()?)?;
     let simplifier = Simplifier::default().with_iter_limit(args.iter_limit).with_node_limit(args.node_limit);
     let s = simplifier.run(&model.graph, model.loss);
     let inline = !source::is_file(&args.loss);

@@ -19,10 +19,12 @@
 mod builder;
 mod display;
 mod error;
+mod footprint;
 mod graph;
 mod op;
 
 pub use builder::{Builder, Expr, Model};
 pub use error::ExprError;
+pub use footprint::{Footprint, Pass};
 pub use graph::{DataInfo, Graph, Node, ParamInfo};
 pub use op::{Axis, F64Key, Func, NodeId, Op};

@@ -21,6 +21,12 @@ pub struct Big {
     pi: BigInterval,
 }
 
+/// An increasing function over `x` from its values at the ends.
+fn increasing(x: &BigInterval, f: impl Fn(&Dyadic) -> Option<BigInterval>) -> Option<BigInterval> {
+    let (lo, hi) = (f(x.lo())?, f(x.hi())?);
+    Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+}
+
 /// Whether `x` is below `2^-bits` in magnitude.
 fn negligible(x: &BigInterval, bits: u64) -> bool {
     let m = x.mag();
@@ -60,9 +66,7 @@ impl Big {
 
     /// `e^x` (`None` beyond `|x| = 2^30`).
     pub fn exp(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.exp_point(x.lo())?;
-        let hi = self.exp_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.exp_point(t))
     }
 
     fn exp_point(&self, x: &Dyadic) -> Option<BigInterval> {
@@ -101,9 +105,7 @@ impl Big {
         if !x.is_positive() {
             return None;
         }
-        let lo = self.ln_point(x.lo());
-        let hi = self.ln_point(x.hi());
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| Some(self.ln_point(t)))
     }
 
     fn ln_point(&self, x: &Dyadic) -> BigInterval {
@@ -124,9 +126,7 @@ impl Big {
 
     /// `e^x - 1`.
     pub fn expm1(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.expm1_point(x.lo())?;
-        let hi = self.expm1_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.expm1_point(t))
     }
 
     fn expm1_point(&self, x: &Dyadic) -> Option<BigInterval> {
@@ -151,9 +151,7 @@ impl Big {
 
     /// `ln(1 + x)` for `x > -1`.
     pub fn log1p(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.log1p_point(x.lo())?;
-        let hi = self.log1p_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.log1p_point(t))
     }
 
     fn log1p_point(&self, x: &Dyadic) -> Option<BigInterval> {
@@ -171,9 +169,7 @@ impl Big {
 
     /// `tanh x` (increasing; from `expm1(-2|x|)`, without cancellation).
     pub fn tanh(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.tanh_point(x.lo())?;
-        let hi = self.tanh_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.tanh_point(t))
     }
 
     fn tanh_point(&self, x: &Dyadic) -> Option<BigInterval> {
@@ -195,9 +191,7 @@ impl Big {
 
     /// `1 / (1 + e^-x)` (increasing).
     pub fn sigmoid(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.sigmoid_point(x.lo())?;
-        let hi = self.sigmoid_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.sigmoid_point(t))
     }
 
     fn sigmoid_point(&self, x: &Dyadic) -> Option<BigInterval> {
@@ -221,9 +215,7 @@ impl Big {
 
     /// `ln(1 + e^x)` (increasing), as `max(x, 0) + log1p(e^-|x|)`.
     pub fn softplus(&self, x: &BigInterval) -> Option<BigInterval> {
-        let lo = self.softplus_point(x.lo())?;
-        let hi = self.softplus_point(x.hi())?;
-        Some(BigInterval::new(lo.lo().clone(), hi.hi().clone()))
+        increasing(x, |t| self.softplus_point(t))
     }
 
     fn softplus_point(&self, x: &Dyadic) -> Option<BigInterval> {

@@ -6,8 +6,11 @@
 //! and every elementary function of the loss language has a guaranteed
 //! enclosure. Outside a function's domain the result is the whole line,
 //! never NaN. `Interval` implements num-dual's `DualNum`, so num-dual's dual
-//! numbers carrying intervals give derivative ranges over a region. It uses
-//! no other layer of the crate.
+//! numbers carrying intervals give derivative ranges over a region.
+//! [`BigInterval`] (`big`, `big_functions`) is the slow, tight arithmetic of
+//! dyadic intervals at a few hundred bits, with the elementary functions
+//! from series with rigorous tails, for point coefficients and exact
+//! checks. It uses no other layer of the crate.
 //!
 //! ```
 //! use majorize::Interval;

@@ -68,6 +68,8 @@ impl Node {
     pub fn const_value(&self) -> Option<f64> {
         match &self.ast {
             Ast::Num(v) => Some(*v),
+            Ast::Name(n) if n == "pi" => Some(std::f64::consts::PI),
+            Ast::Name(n) if n == "e" => Some(std::f64::consts::E),
             Ast::Neg(a) => Some(-a.const_value()?),
             Ast::Binary(op, a, b, _) => {
                 let (a, b) = (a.const_value()?, b.const_value()?);

@@ -91,11 +91,14 @@ pub struct CsvOptions {
     /// Keep only one part of the rows (after `rows`); standardization
     /// statistics then come from the training part.
     pub split: Option<(Split, Part)>,
+    /// Refuse a file whose reading may take more than this many bytes (its
+    /// text and up to one f64 per two bytes of it), before reading it.
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { skip: 0, cols: Columns::All, rows: None, standardize: false, split: None }
+        CsvOptions { skip: 0, cols: Columns::All, rows: None, standardize: false, split: None, max_bytes: None }
     }
 }
 
@@ -125,31 +128,100 @@ fn err<T>(culprit: Culprit, message: String) -> Result<T, CsvError> {
     Err(CsvError { culprit, message })
 }
 
-/// Reads the rows of numbers of a CSV (or blank-separated) file.
-fn read_rows(path: &Path, skip: usize) -> Result<Vec<Vec<f64>>, CsvError> {
+/// The 1-based character column where field `j` of `line` starts (fields
+/// split at commas, or at runs of blanks).
+fn field_column(line: &str, j: usize, comma: bool) -> usize {
+    let mut start = 0;
+    let mut field = 0;
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    if !comma {
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        start = i;
+    }
+    while i < chars.len() && field < j {
+        let sep = if comma { chars[i] == ',' } else { chars[i].is_whitespace() };
+        if sep {
+            if !comma {
+                while i + 1 < chars.len() && chars[i + 1].is_whitespace() {
+                    i += 1;
+                }
+            }
+            field += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    // Skip the blanks a trimmed cell starts with.
+    while start < chars.len() && chars[start].is_whitespace() && comma {
+        start += 1;
+    }
+    start + 1
+}
+
+/// Opens `path` for reading after refusing what cannot be read as data: a
+/// FIFO, a device or a directory (which would block, or never end), and a
+/// file larger than `max_bytes`.
+fn read_data_file(path: &Path, max_bytes: Option<u64>) -> Result<String, CsvError> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).or_else(|e| err(Culprit::Path, format!("cannot read `{shown}`: {e}")))?;
+    let meta = std::fs::metadata(path).or_else(|e| err(Culprit::Path, format!("cannot read `{shown}`: {e}")))?;
+    if !meta.is_file() {
+        let msg =
+            format!("`{shown}` is not a regular file (a directory, a pipe or a device): data must come from a file");
+        return err(Culprit::Path, msg);
+    }
+    // The text, and up to one f64 per two bytes of it.
+    if let Some(max) = max_bytes.filter(|&m| meta.len().saturating_mul(5) > m) {
+        let msg = format!(
+            "`{shown}` is {}: reading it may take five times that, more than the memory budget left for data ({}; --max-memory sets another)",
+            crate::tensor::memory::human(meta.len()),
+            crate::tensor::memory::human(max)
+        );
+        return err(Culprit::Path, msg);
+    }
+    std::fs::read_to_string(path).or_else(|e| err(Culprit::Path, format!("cannot read `{shown}`: {e}")))
+}
+
+/// Reads the rows of numbers of a CSV (or blank-separated) file. Every cell
+/// must be a finite number (`nan`, `inf` and `1e999` are refused at
+/// `file:line:column`).
+fn read_rows(path: &Path, skip: usize, max_bytes: Option<u64>) -> Result<Vec<Vec<f64>>, CsvError> {
+    let shown = path.display();
+    let text = read_data_file(path, max_bytes)?;
+    let lines: Vec<&str> = text.lines().collect();
     let first = text.lines().skip(skip).find(|l| !l.trim().is_empty()).unwrap_or("");
+    let comma = first.contains(',');
     let mut rows = Vec::new();
     let mut push_row = |line_no: usize, fields: Vec<&str>| -> Result<(), CsvError> {
         let row = fields
             .iter()
             .enumerate()
             .map(|(j, cell)| {
-                cell.trim().parse::<f64>().or_else(|_| {
-                    let msg = format!("`{shown}` line {line_no}, column {}: `{}` is not a number", j + 1, cell.trim());
-                    err(Culprit::Content, msg)
-                })
+                let cell = cell.trim();
+                let at = || {
+                    let col = lines.get(line_no - 1).map_or(1, |l| field_column(l, j, comma));
+                    format!("{shown}:{line_no}:{col}")
+                };
+                match cell.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(v),
+                    Ok(_) => err(
+                        Culprit::Content,
+                        format!("{}: `{cell}` is not a finite number (data must be finite)", at()),
+                    ),
+                    Err(_) => err(Culprit::Content, format!("{}: `{cell}` is not a number", at())),
+                }
             })
             .collect::<Result<Vec<f64>, _>>()?;
         if let Some(prev) = rows.first().map(Vec::len).filter(|&n: &usize| n != row.len()) {
-            let msg = format!("`{shown}` line {line_no} has {} columns, but the rows above have {prev}", row.len());
+            let msg = format!("{shown}:{line_no}: this row has {} columns, but the rows above have {prev}", row.len());
             return err(Culprit::Content, msg);
         }
         rows.push(row);
         Ok(())
     };
-    if first.contains(',') {
+    if comma {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -178,7 +250,7 @@ fn read_rows(path: &Path, skip: usize) -> Result<Vec<Vec<f64>>, CsvError> {
 
 /// Loads a tensor from a CSV file.
 pub fn load_csv(path: &Path, opts: &CsvOptions) -> Result<Tensor, CsvError> {
-    let mut rows = read_rows(path, opts.skip)?;
+    let mut rows = read_rows(path, opts.skip, opts.max_bytes)?;
     let ncols = rows[0].len();
     if let Some((a, b)) = opts.rows {
         if a >= b || b > rows.len() {
@@ -251,7 +323,7 @@ mod tests {
     #[test]
     fn columns_rows_and_standardize() {
         let p = write("a.csv", "h1,h2,h3\n1,2,3\n4,5,6\n7,8,9\n");
-        let opts = |cols, rows, standardize| CsvOptions { skip: 1, cols, rows, standardize, split: None };
+        let opts = |cols, rows, standardize| CsvOptions { skip: 1, cols, rows, standardize, ..CsvOptions::default() };
         let t = load_csv(&p, &opts(Columns::Range(0, 2), None, false)).unwrap();
         assert_eq!(t.shape(), Shape::Matrix(3, 2));
         assert_eq!(t.data(), &[1., 2., 4., 5., 7., 8.]);
@@ -294,9 +366,23 @@ mod tests {
         let q = write("c.csv", "1,2\n3,x\n");
         let e = load_csv(&q, &CsvOptions::default()).unwrap_err();
         assert_eq!(e.culprit, Culprit::Content);
-        assert!(e.message.ends_with("line 2, column 2: `x` is not a number"), "{}", e.message);
+        assert!(e.message.ends_with("c.csv:2:3: `x` is not a number"), "{}", e.message);
         let r = write("d.csv", "1,2\n3\n");
         assert!(load_csv(&r, &CsvOptions::default()).unwrap_err().message.contains("has 1 columns"));
+        // Non-finite cells, at their line and column, in both formats.
+        for (name, text, want) in [
+            ("n.csv", "1, 2\n3,  nan\n", "n.csv:2:5: `nan` is not a finite number"),
+            ("i.csv", "1,inf\n", "i.csv:1:3: `inf` is not a finite number"),
+            ("h.txt", "1 2\n  3   1e999\n", "h.txt:2:7: `1e999` is not a finite number"),
+        ] {
+            let e = load_csv(&write(name, text), &CsvOptions::default()).unwrap_err();
+            assert!(e.message.ends_with(&format!("{want} (data must be finite)")), "{}", e.message);
+        }
+        // Not a regular file, and too large for the budget.
+        let dir = std::env::temp_dir();
+        assert!(load_csv(&dir, &CsvOptions::default()).unwrap_err().message.contains("not a regular file"));
+        let small = CsvOptions { max_bytes: Some(20), ..CsvOptions::default() };
+        assert!(load_csv(&p, &small).unwrap_err().message.contains("more than the memory budget"));
         let missing = load_csv(Path::new("/nonexistent/x.csv"), &CsvOptions::default()).unwrap_err();
         assert_eq!(missing.culprit, Culprit::Path);
     }

@@ -68,15 +68,23 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (Span, LangErrorKind)> {
             c if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) => {
                 i = scan_number(bytes, i);
                 let s = &text[start..i];
-                let v: f64 = s
-                    .parse()
-                    .map_err(|_| (Span::new(start, i), LangErrorKind::Syntax(format!("malformed number `{s}`"))))?;
-                out.push(Token { tok: Tok::Number(v), span: Span::new(start, i) });
+                let span = Span::new(start, i);
+                let v: f64 = s.parse().map_err(|_| (span, LangErrorKind::Syntax(format!("malformed number `{s}`"))))?;
+                out.push(Token { tok: Tok::Number(checked_number(s, v).map_err(|m| (span, m))?), span });
             }
-            c if c.is_alphabetic() || c == '_' => {
-                let len = text[i..].find(|ch: char| !(ch.is_alphanumeric() || ch == '_')).unwrap_or(text.len() - i);
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let len =
+                    text[i..].find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).unwrap_or(text.len() - i);
                 out.push(Token { tok: Tok::Ident(text[i..i + len].to_string()), span: Span::new(i, i + len) });
                 i += len;
+            }
+            other if !other.is_ascii() => {
+                let span = Span::new(i, i + other.len_utf8());
+                let msg = format!(
+                    "non-ASCII character `{other}` (U+{:04X}): names are ASCII letters, digits and `_`, and `^` writes a power",
+                    u32::from(other)
+                );
+                return Err((span, LangErrorKind::Syntax(msg)));
             }
             other => {
                 let span = Span::new(i, i + other.len_utf8());
@@ -86,6 +94,22 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (Span, LangErrorKind)> {
     }
     out.push(Token { tok: Tok::Eof, span: Span::new(text.len(), text.len()) });
     Ok(out)
+}
+
+/// A literal's value, refused where the double cannot hold it: beyond the
+/// largest finite double (it would be infinite), or a nonzero literal below
+/// the smallest (it would be 0).
+fn checked_number(text: &str, v: f64) -> Result<f64, LangErrorKind> {
+    if !v.is_finite() {
+        return Err(LangErrorKind::Syntax(format!(
+            "the number `{text}` is too large for a double (at most about 1.8e308)"
+        )));
+    }
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    if v == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return Err(LangErrorKind::Syntax(format!("the number `{text}` is too small for a double (it would be 0)")));
+    }
+    Ok(v)
 }
 
 /// The end of the number starting at `i`: digits, an optional fraction and
@@ -139,5 +163,21 @@ mod tests {
         assert_eq!(kinds("2.5E+2")[0], Tok::Number(250.0));
         assert!(lex("x $ y").is_err());
         assert!(lex("\"open").is_err());
+        assert_eq!(kinds("1e-310")[0], Tok::Number(1e-310));
+    }
+
+    #[test]
+    fn numbers_a_double_cannot_hold_and_non_ascii_names_are_refused() {
+        let err = |s: &str| lex(s).unwrap_err();
+        let (span, kind) = err("2 * 1e999");
+        assert_eq!((span.start, span.end), (4, 9));
+        assert!(kind.to_string().contains("too large"), "{kind}");
+        assert!(err("1e-400 + x").1.to_string().contains("too small"));
+        assert_eq!(kinds("0e-999")[0], Tok::Number(0.0));
+        for (text, at) in [("x² + 1", 1), ("ｘ + 1", 0), ("σ(x)", 0), ("a + é", 4)] {
+            let (span, kind) = err(text);
+            assert_eq!(span.start, at, "{text}");
+            assert!(kind.to_string().contains("non-ASCII"), "{kind}");
+        }
     }
 }

@@ -4,18 +4,28 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::ParseOptions;
 use super::ast::{Arg, Ast, Node, Stmt};
 use super::data::{Columns, CsvOptions, Culprit, Part, Split, load_csv};
 use super::error::{LangError, LangErrorKind, Span, suggest};
 use super::init::{Draw, param_seed};
 use crate::expr::{ExprError, Func, Graph, Model, NodeId};
-use crate::tensor::{Shape, Tensor};
+use crate::tensor::{Shape, Tensor, memory};
 
 /// The most elements a parameter or a one-hot matrix may have (2^27, 1 GiB of f64).
 const MAX_ELEMENTS: usize = 1 << 27;
 
 /// Functions of the language beyond the elementwise primitives.
 const REDUCTIONS: [&str; 4] = ["sum", "mean", "logsumexp", "onehot"];
+
+/// The named constants of the language.
+const CONSTANTS: [(&str, f64); 2] = [("pi", std::f64::consts::PI), ("e", std::f64::consts::E)];
+
+/// Whether `name` spells a non-finite number, which the language refuses
+/// rather than take for a parameter.
+fn is_non_finite_name(name: &str) -> bool {
+    ["nan", "inf", "infinity"].contains(&name.to_ascii_lowercase().as_str())
+}
 
 pub(super) struct Lower<'a> {
     file: &'a str,
@@ -29,12 +39,15 @@ pub(super) struct Lower<'a> {
     scope: HashMap<String, NodeId>,
     /// The part of every data file's rows to load (benchmarks).
     split: Option<(Split, Part)>,
+    /// The most bytes parameters and data may take, and what they take so far.
+    max_bytes: u64,
+    used_bytes: u64,
 }
 
 type LResult<T> = Result<T, LangError>;
 
 impl<'a> Lower<'a> {
-    pub(super) fn new(file: &'a str, text: &'a str, base: &Path, inline: bool) -> Self {
+    pub(super) fn new(file: &'a str, text: &'a str, base: &Path, inline: bool, options: &ParseOptions) -> Self {
         Lower {
             file,
             text,
@@ -43,14 +56,29 @@ impl<'a> Lower<'a> {
             graph: Graph::new(),
             init: Vec::new(),
             scope: HashMap::new(),
-            split: None,
+            split: options.split,
+            max_bytes: options.max_bytes,
+            used_bytes: 0,
         }
     }
 
-    /// Loads only one part of every data file's rows.
-    pub(super) fn with_split(mut self, split: Option<(Split, Part)>) -> Self {
-        self.split = split;
-        self
+    /// Accounts for `elements` more f64 values (`what` says whose), refused
+    /// at `span` when parameters and data would go over the budget.
+    fn reserve(&mut self, elements: usize, what: &str, span: Span) -> LResult<()> {
+        let bytes = (elements as u64).saturating_mul(8);
+        let total = self.used_bytes.saturating_add(bytes);
+        if total > self.max_bytes {
+            let msg = format!(
+                "{what} takes {}, which brings the parameters and data to {}: more than the memory budget of {} \
+                 (the memory available; --max-memory sets another)",
+                memory::human(bytes),
+                memory::human(total),
+                memory::human(self.max_bytes)
+            );
+            return self.fail(span, msg);
+        }
+        self.used_bytes = total;
+        Ok(())
     }
 
     pub(super) fn error(&self, span: Span, kind: LangErrorKind) -> LangError {
@@ -78,6 +106,7 @@ impl<'a> Lower<'a> {
             match stmt {
                 Stmt::Param { name, name_span, dims, init } => {
                     let shape = self.shape(dims, *name_span)?;
+                    self.reserve(shape.len(), &format!("the parameter `{name}` ({shape})"), *name_span)?;
                     let value = self.initial_value(name, init, shape)?;
                     let id = self.graph.param(name, shape).map_err(self.expr_err(*name_span))?;
                     self.init.push(value);
@@ -85,6 +114,7 @@ impl<'a> Lower<'a> {
                 }
                 Stmt::Data { name, name_span, source } => {
                     let value = self.csv(source)?;
+                    self.reserve(value.shape().len(), &format!("the data `{name}` ({})", value.shape()), source.span)?;
                     let id = self.graph.data(name, value).map_err(self.expr_err(*name_span))?;
                     self.bind(name, *name_span, id)?;
                 }
@@ -125,8 +155,23 @@ impl<'a> Lower<'a> {
         if Func::from_name(name).is_some() || REDUCTIONS.contains(&name) {
             return self.fail(span, format!("`{name}` is a function name and cannot be redefined"));
         }
+        if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| *c == name) {
+            return self.fail(span, format!("`{name}` is the constant {v} and cannot be redefined"));
+        }
+        if is_non_finite_name(name) {
+            return self.fail(span, format!("`{name}` cannot be a name: it reads as a non-finite number"));
+        }
         self.scope.insert(name.to_string(), id);
         Ok(())
+    }
+
+    /// A constant, refused where it is not finite (`1/0`, `1e300 * 1e300`).
+    fn finite(&self, v: f64, span: Span) -> LResult<f64> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            self.fail(span, format!("this constant is {v}: every number must be finite"))
+        }
     }
 
     fn int(&self, node: &Node, what: &str, min: i64) -> LResult<i64> {
@@ -152,7 +197,7 @@ impl<'a> Lower<'a> {
 
     fn initial_value(&self, param_name: &str, init: &Node, shape: Shape) -> LResult<Tensor> {
         if let Some(v) = init.const_value() {
-            return Ok(Tensor::full(shape, v));
+            return Ok(Tensor::full(shape, self.finite(v, init.span)?));
         }
         match &init.ast {
             Ast::List(_) => {
@@ -187,7 +232,8 @@ impl<'a> Lower<'a> {
             return self.fail(source.span, format!("data must come from csv(\"path\", ...), not `{name}`"));
         }
         let mut path: Option<(&str, Span)> = None;
-        let mut opts = CsvOptions { split: self.split, ..CsvOptions::default() };
+        let room = self.max_bytes.saturating_sub(self.used_bytes);
+        let mut opts = CsvOptions { split: self.split, max_bytes: Some(room), ..CsvOptions::default() };
         let (mut cols_span, mut rows_span) = (source.span, source.span);
         for Arg { key, value } in args {
             match (key.as_ref().map(|(k, s)| (k.as_str(), *s)), &value.ast) {
@@ -235,8 +281,20 @@ impl<'a> Lower<'a> {
     }
 
     pub(super) fn expr(&mut self, node: &Node) -> LResult<NodeId> {
+        // A constant expression is refused where it is not finite, and kept
+        // as written otherwise: folding `2.171^2 + 2.16` in f64 would change
+        // the function by its rounding (the bounds and the simplifier fold
+        // only what is exact).
         if let Some(v) = node.const_value() {
-            return Ok(self.graph.constant(v));
+            let v = self.finite(v, node.span)?;
+            if matches!(node.ast, Ast::Num(_) | Ast::Name(_)) {
+                return Ok(self.graph.constant(v));
+            }
+            if let Ast::Neg(a) = &node.ast
+                && matches!(a.ast, Ast::Num(_) | Ast::Name(_))
+            {
+                return Ok(self.graph.constant(v));
+            }
         }
         match &node.ast {
             Ast::Num(v) => Ok(self.graph.constant(*v)),
@@ -280,6 +338,13 @@ impl<'a> Lower<'a> {
         }
         if Func::from_name(name).is_some() || REDUCTIONS.contains(&name) {
             return self.fail(span, format!("`{name}` is a function: call it as {name}(...)"));
+        }
+        if let Some(&(_, v)) = CONSTANTS.iter().find(|(c, _)| *c == name) {
+            return Ok(self.graph.constant(v));
+        }
+        if is_non_finite_name(name) {
+            return self
+                .fail(span, format!("`{name}` is not a number the language accepts: every number must be finite"));
         }
         if self.inline {
             let id = self.graph.param(name, Shape::Scalar).map_err(self.expr_err(span))?;
@@ -329,10 +394,12 @@ impl<'a> Lower<'a> {
                 arity(2, 2, "onehot(labels, n)")?;
                 let classes = self.int(&args[1].value, "the number of classes", 1)? as usize;
                 let labels = self.expr(&args[0].value)?;
-                if self.graph.shape(labels).len().saturating_mul(classes) > MAX_ELEMENTS {
+                let elements = self.graph.shape(labels).len().saturating_mul(classes);
+                if elements > MAX_ELEMENTS {
                     return self
                         .fail(args[1].value.span, format!("a one-hot matrix has at most {MAX_ELEMENTS} elements"));
                 }
+                self.reserve(elements, "this one-hot matrix", span)?;
                 self.graph.onehot(labels, classes).map_err(self.expr_err(args[0].value.span))
             }
             "csv" => self.fail(name_span, "csv(...) is only allowed in a `data` statement"),
@@ -367,7 +434,11 @@ fn list_tensor(node: &Node) -> Result<Tensor, (Span, String)> {
     }
     let values = items
         .iter()
-        .map(|i| i.const_value().ok_or((i.span, "list elements must be numbers".to_string())))
+        .map(|i| match i.const_value() {
+            Some(v) if v.is_finite() => Ok(v),
+            Some(v) => Err((i.span, format!("this list element is {v}: every number must be finite"))),
+            None => Err((i.span, "list elements must be numbers".to_string())),
+        })
         .collect::<Result<Vec<f64>, _>>()?;
     Ok(Tensor::vector(values))
 }

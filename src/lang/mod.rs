@@ -52,7 +52,7 @@ pub const INLINE_NAME: &str = "<expr>";
 /// # Errors
 /// A [`LangError`] located in the expression.
 pub fn parse_inline(text: &str) -> Result<Model, LangError> {
-    let lower = lower::Lower::new(INLINE_NAME, text, Path::new("."), true);
+    let lower = lower::Lower::new(INLINE_NAME, text, Path::new("."), true, &ParseOptions::default());
     let node = parser::parse_inline(text).map_err(|(span, kind)| lower.error(span, kind))?;
     lower.inline_model(&node)
 }
@@ -63,7 +63,26 @@ pub fn parse_inline(text: &str) -> Result<Model, LangError> {
 /// # Errors
 /// A [`LangError`] located in the program.
 pub fn parse_program(file: &str, text: &str, base_dir: &Path) -> Result<Model, LangError> {
-    Ok(parse_program_with(file, text, base_dir, None)?.model)
+    Ok(parse_program_with(file, text, base_dir, &ParseOptions::default())?.model)
+}
+
+/// How to load a program.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParseOptions {
+    /// Load only one part of every data file's rows (benchmarks),
+    /// standardized with the training rows' statistics.
+    pub split: Option<(Split, Part)>,
+    /// The most bytes the parameters and data may take together; a program
+    /// that declares more is refused, at the declaration that goes over,
+    /// before anything is allocated.
+    pub max_bytes: u64,
+}
+
+impl Default for ParseOptions {
+    /// No split; the memory the process may use.
+    fn default() -> Self {
+        ParseOptions { split: None, max_bytes: crate::tensor::memory::default_budget() }
+    }
 }
 
 /// A parsed program with the node of every name it binds (parameters, data
@@ -77,9 +96,8 @@ pub struct Program {
     pub names: HashMap<String, NodeId>,
 }
 
-/// [`parse_program`], loading only one part of every data file's rows
-/// when `split` is given (standardized with the training rows' statistics),
-/// and keeping the names.
+/// [`parse_program`] with options (a split of the data rows, a memory
+/// budget), keeping the names.
 ///
 /// # Errors
 /// A [`LangError`] located in the program.
@@ -87,9 +105,9 @@ pub fn parse_program_with(
     file: &str,
     text: &str,
     base_dir: &Path,
-    split: Option<(Split, Part)>,
+    options: &ParseOptions,
 ) -> Result<Program, LangError> {
-    let lower = lower::Lower::new(file, text, base_dir, false).with_split(split);
+    let lower = lower::Lower::new(file, text, base_dir, false, options);
     let stmts = parser::parse_program(text).map_err(|(span, kind)| lower.error(span, kind))?;
     let (model, names) = lower.program(&stmts)?;
     Ok(Program { model, names })

@@ -50,7 +50,7 @@ pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};
 pub use problem::Problem;
 pub use registry::{Entry, all, baselines, find, majorizers, options};
 pub use rmsprop::{RmsProp, RmsState, ScaleByRms};
-pub use runner::{RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, run};
+pub use runner::{RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, UNBOUNDED_PARAMETER, run};
 pub use sgd::Sgd;
 pub use transform::{
     AddDecayedWeights, Chain, ClipByGlobalNorm, Describe, DynTransform, Scale, ScaleBySchedule, Schedule, Trace,

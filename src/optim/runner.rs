@@ -44,6 +44,12 @@ pub enum StopReason {
     /// The parameters did not change for [`RunOptions::stall_steps`] steps
     /// in a row (an MM method whose bound promises no further decrease).
     Stalled,
+    /// The loss is unbounded below: it reached -inf, or kept falling while
+    /// a parameter grew beyond [`UNBOUNDED_PARAMETER`] in magnitude.
+    Unbounded,
+    /// The loss is not finite at the starting point: there is nothing to
+    /// minimize from there.
+    NoFiniteLoss,
     /// A step failed (the loss, gradient or update became non-finite, or
     /// the optimizer cannot handle the problem). The parameters are the last
     /// ones with a finite loss: a step that led to a non-finite loss is
@@ -59,6 +65,8 @@ impl std::fmt::Display for StopReason {
             StopReason::RelativeDecrease => write!(f, "relative_decrease"),
             StopReason::Time => write!(f, "time"),
             StopReason::Stalled => write!(f, "stalled"),
+            StopReason::Unbounded => write!(f, "unbounded"),
+            StopReason::NoFiniteLoss => write!(f, "no_finite_loss"),
             StopReason::Failed(OptimError::NonFinite { .. }) => write!(f, "non_finite"),
             StopReason::Failed(_) => write!(f, "failed"),
         }
@@ -104,6 +112,10 @@ impl RunResult {
 /// Steps without any change of the parameters after which an MM run stops.
 pub const STALL_STEPS: usize = 20;
 
+/// A parameter beyond this magnitude, while the loss still falls, means the
+/// loss is unbounded below along the way the run goes.
+pub const UNBOUNDED_PARAMETER: f64 = 1e15;
+
 /// Runs `optimizer` from `params` until a rule of `opts` fires, calling
 /// `observe` after every step (and once for the starting point).
 pub fn run(
@@ -128,13 +140,20 @@ pub fn run(
             Err(e) => {
                 // A baseline's step may land where the loss is not finite; the
                 // next step finds out. Go back to where it was finite.
-                if t > 1 && !problem.value(&start_of_step).is_finite() {
+                let here = problem.value(&start_of_step);
+                if t > 1 && !here.is_finite() {
                     params = std::mem::take(&mut before);
                     rolled_back = true;
                 } else {
                     params = start_of_step;
                 }
-                stop = StopReason::Failed(e);
+                stop = if here == f64::NEG_INFINITY && t > 1 {
+                    StopReason::Unbounded
+                } else if t == 1 && !here.is_finite() {
+                    StopReason::NoFiniteLoss
+                } else {
+                    StopReason::Failed(e)
+                };
                 break;
             }
         };
@@ -167,6 +186,14 @@ pub fn run(
         if opts.stall_steps > 0 && still >= opts.stall_steps {
             stop = StopReason::Stalled;
             break;
+        }
+        if params.iter().any(|p| p.data().iter().any(|v| v.abs() > UNBOUNDED_PARAMETER)) {
+            // Far out, and lower than anywhere before: still falling.
+            let here = problem.value(&params);
+            if here < trace.iter().map(|p| p.loss).fold(f64::INFINITY, f64::min) {
+                stop = StopReason::Unbounded;
+                break;
+            }
         }
     }
     if rolled_back {

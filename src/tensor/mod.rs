@@ -16,6 +16,7 @@
 mod dense;
 mod interval;
 mod matmul;
+pub mod memory;
 mod reduce;
 mod shape;
 
