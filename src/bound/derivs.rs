@@ -62,8 +62,7 @@ impl Prim {
         match self {
             Prim::Func(Func::Log) => y.lo() > 0.0,
             Prim::Func(Func::Log1p) => y.lo() > -1.0,
-            Prim::Func(Func::Sqrt) => y.lo() >= 0.0,
-            Prim::Func(Func::Rsqrt) => y.lo() > 0.0,
+            // sqrt and rsqrt are the powers 1/2 and -1/2 (`Prim::of`).
             Prim::Pow(q) if q.fract() != 0.0 => {
                 if q > 0.0 {
                     y.lo() >= 0.0

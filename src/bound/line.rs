@@ -21,14 +21,23 @@ pub struct LineVal<const N: usize> {
     pub range: IVal,
 }
 
-/// Whether node `id`'s own operation may be undefined somewhere on the
-/// region, given its argument's ranges (`range(child, element)`): a
-/// primitive outside its domain, or a division by a constant range holding
-/// 0. The enclosure's coefficients do not show it when the undefined part
-/// is multiplied by an exact 0 (`log(x) * 0`), so passes track it beside
-/// them.
-pub(super) fn may_be_undefined(graph: &Graph, id: NodeId, range: impl Fn(NodeId) -> Vec<Interval>) -> bool {
-    let prim = match graph.node(id).op {
+/// Whether node `id` may be undefined somewhere on the region: a child
+/// that may be (`undefined`, indexed by node), or its own operation given
+/// its arguments' ranges (`range(child)`, one per element): a primitive
+/// outside its domain, or a division by a constant range holding 0. The
+/// enclosure's coefficients do not show it when the undefined part is
+/// multiplied by an exact 0 (`log(x) * 0`), so passes track it beside them.
+pub(super) fn may_be_undefined(
+    graph: &Graph,
+    id: NodeId,
+    undefined: &[bool],
+    range: impl Fn(NodeId) -> Vec<Interval>,
+) -> bool {
+    let op = graph.node(id).op;
+    if op.children().any(|c| undefined[c.index()]) {
+        return true;
+    }
+    let prim = match op {
         Op::Func(f, a) => Some((Prim::of(f), a)),
         Op::PowI(a, n) if n < 0 => Some((Prim::Pow(f64::from(n)), a)),
         Op::PowF(a, p) => Some((Prim::Pow(p.get()), a)),
@@ -121,12 +130,10 @@ impl<'g> Bounder<'g> {
         for &id in &self.varying {
             let val = self.step(id, &vals, x0, v, z);
             vals[id.index()] = Some(Val::Var(val));
-            let children = self.graph.node(id).op.children().any(|c| undefined[c.index()]);
-            undefined[id.index()] = children
-                || may_be_undefined(self.graph, id, |c| {
-                    let v = vals[c.index()].as_ref().expect("children first");
-                    (0..v.len()).map(|e| v.range(e)).collect()
-                });
+            undefined[id.index()] = may_be_undefined(self.graph, id, &undefined, |c| {
+                let v = vals[c.index()].as_ref().expect("children first");
+                (0..v.len()).map(|e| v.range(e)).collect()
+            });
         }
         let mut out = match vals[self.root.index()].take() {
             Some(Val::Var(l)) => l,

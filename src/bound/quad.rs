@@ -205,12 +205,10 @@ impl Bounder<'_> {
         for &id in &self.varying {
             let v = self.quad_step(l, id, &vals, x0, dirs, eta);
             vals[id.index()] = Some(Val::Var(v));
-            let children = self.graph.node(id).op.children().any(|c| undefined[c.index()]);
-            undefined[id.index()] = children
-                || may_be_undefined(self.graph, id, |c| {
-                    let v = vals[c.index()].as_ref().expect("children first");
-                    (0..val_len(v)).map(|e| element(v, w, e).1).collect()
-                });
+            undefined[id.index()] = may_be_undefined(self.graph, id, &undefined, |c| {
+                let v = vals[c.index()].as_ref().expect("children first");
+                (0..val_len(v)).map(|e| element(v, w, e).1).collect()
+            });
         }
         let mut coef = match vals[self.root.index()].take() {
             Some(Val::Var(v)) => v.coef,

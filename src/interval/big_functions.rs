@@ -331,34 +331,28 @@ fn atan_inv(w: Prec, q: i64) -> BigInterval {
     }
 }
 
-/// `sin r` for `|r| < 1`: alternating, so the tail is below the next term.
+/// `sin r` for `|r| < 1`.
 fn sin_series(w: Prec, r: &BigInterval) -> BigInterval {
+    alternating(w, r, r.clone(), 1)
+}
+
+/// `cos r` for `|r| < 1`.
+fn cos_series(w: Prec, r: &BigInterval) -> BigInterval {
+    alternating(w, r, BigInterval::int(1), 0)
+}
+
+/// `sum_j (-1)^j first r^(2j) n! / (n + 2j)!`, the series of sin (`first =
+/// r`, `n = 1`) and cos (`first = 1`, `n = 0`): alternating with shrinking
+/// terms for `|r| < 1`, so the tail is below the next term.
+fn alternating(w: Prec, r: &BigInterval, first: BigInterval, mut n: i64) -> BigInterval {
     let r2 = w.sqr(r);
-    let mut term = r.clone();
-    let mut sum = r.clone();
-    let mut n = 1;
+    let mut term = first.clone();
+    let mut sum = first;
     loop {
         term = w.div_int(&w.mul(&term, &r2), (n + 1) * (n + 2)).neg();
         n += 2;
         sum = w.add(&sum, &term);
         if negligible(&term, relative_bits(w, r)) {
-            let next = w.div_int(&w.mul(&BigInterval::point(term.mag()), &r2), (n + 1) * (n + 2));
-            return w.add(&sum, &BigInterval::symmetric(next.hi()));
-        }
-    }
-}
-
-/// `cos r` for `|r| < 1`.
-fn cos_series(w: Prec, r: &BigInterval) -> BigInterval {
-    let r2 = w.sqr(r);
-    let mut term = BigInterval::int(1);
-    let mut sum = BigInterval::int(1);
-    let mut n = 0;
-    loop {
-        term = w.div_int(&w.mul(&term, &r2), (n + 1) * (n + 2)).neg();
-        n += 2;
-        sum = w.add(&sum, &term);
-        if negligible(&term, w.0 + 4) {
             let next = w.div_int(&w.mul(&BigInterval::point(term.mag()), &r2), (n + 1) * (n + 2));
             return w.add(&sum, &BigInterval::symmetric(next.hi()));
         }
