@@ -116,3 +116,39 @@ fn enclosures_rebuilt_from_their_printed_form_hold() {
     // The case: c1 is about 0, so its enclosure holds 0 and is tiny.
     assert!(e.coefficients[1].contains(0.0) && e.coefficients[1].mag() < 1e-300, "{}", e.coefficients[1]);
 }
+
+/// The widths, in ulps, of the point coefficients of 4000 random
+/// expressions (degrees 1 to 6): printed by `bound` (with the 256-bit pass)
+/// and from the f64 region pass alone. A report, not a check: run with
+/// `cargo test --release --test bound_soundness -- --ignored --nocapture`.
+#[test]
+#[ignore = "a report; run it by name"]
+fn report_point_coefficient_widths() {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = TestRunner::new(common::config(1));
+    let strategy = (prop::collection::vec(instr(), 1..10), -2.0f64..2.0, 0.0f64..1.5, 0.0f64..1.5, 1usize..=6);
+    let ulps = |c: Interval| -> Option<f64> {
+        let m = c.mag();
+        (c.is_finite() && !(c.lo() <= 0.0 && c.hi() >= 0.0)).then(|| c.width() / (m * f64::EPSILON / 2.0))
+    };
+    let (mut printed, mut alone) = (Vec::new(), Vec::new());
+    for _ in 0..4000 {
+        let (prog, x0, l, r, k) = strategy.new_tree(&mut runner).unwrap().current();
+        let m = random_function(&prog);
+        let region = Interval::new(x0 - l, x0 + r) - Interval::point(x0);
+        let e = bound::taylor_bounds(&m.graph, m.loss, x0, (x0 - l, x0 + r), k);
+        let b = bound::Bounder::new(&m.graph, m.loss);
+        let f64_only = bound::along(&b, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
+        for i in 0..k {
+            if let (Some(a), Some(b)) = (ulps(e.coefficients[i]), ulps(f64_only[i])) {
+                printed.push(a);
+                alone.push(b);
+            }
+        }
+    }
+    for (name, v) in [("printed", &mut printed), ("f64 pass alone", &mut alone)] {
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
+        println!("{name}: {} coefficients, median {:.2}, p99 {:.1}, p99.9 {:.1} ulps", v.len(), q(0.5), q(0.99), q(0.999));
+    }
+}
