@@ -149,6 +149,12 @@ fn report_point_coefficient_widths() {
     for (name, v) in [("printed", &mut printed), ("f64 pass alone", &mut alone)] {
         v.sort_by(f64::total_cmp);
         let q = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
-        println!("{name}: {} coefficients, median {:.2}, p99 {:.1}, p99.9 {:.1} ulps", v.len(), q(0.5), q(0.99), q(0.999));
+        println!(
+            "{name}: {} coefficients, median {:.2}, p99 {:.1}, p99.9 {:.1} ulps",
+            v.len(),
+            q(0.5),
+            q(0.99),
+            q(0.999)
+        );
     }
 }
