@@ -139,8 +139,8 @@ fn report_point_coefficient_widths() {
         let e = bound::taylor_bounds(&m.graph, m.loss, x0, (x0 - l, x0 + r), k);
         let b = bound::Bounder::new(&m.graph, m.loss);
         let f64_only = bound::along(&b, &[Tensor::scalar(x0)], &[Tensor::scalar(1.0)], region, k);
-        for i in 0..k {
-            if let (Some(a), Some(b)) = (ulps(e.coefficients[i]), ulps(f64_only[i])) {
+        for (&c, &f) in e.coefficients.iter().zip(&f64_only).take(k) {
+            if let (Some(a), Some(b)) = (ulps(c), ulps(f)) {
                 printed.push(a);
                 alone.push(b);
             }
