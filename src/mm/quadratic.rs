@@ -80,6 +80,8 @@ fn stationary(b: &[f64], a: &[f64], free: &[usize], x: &[f64]) -> Option<Vec<f64
         -(b[i] + 2.0 * fixed) / 2.0
     });
     let sol = lhs.partial_piv_lu().solve(&rhs);
+    // faer's kernels may leave the AVX-512 upper register state dirty.
+    crate::tensor::clear_upper_state();
     let v: Vec<f64> = (0..k).map(|r| sol[(r, 0)]).collect();
     // Reject singular systems: the solution must satisfy the equations.
     let ok = v.iter().all(|t| t.is_finite())

@@ -72,6 +72,8 @@ pub fn gemm(out: &mut [f64], a: View<'_>, b: View<'_>, accumulate: bool) {
     let dst: MatMut<'_, f64> = MatMut::from_row_major_slice_mut(out, r, c);
     let beta = if accumulate { Accum::Add } else { Accum::Replace };
     matmul(dst, beta, a.faer(), b.faer(), 1.0, Par::Seq);
+    // faer's AVX-512 kernels leave the upper register state dirty.
+    super::upper_state::clear_upper_state();
 }
 
 impl Tensor {

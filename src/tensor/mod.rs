@@ -19,6 +19,7 @@ mod matmul;
 pub mod memory;
 mod reduce;
 mod shape;
+mod upper_state;
 
 pub(crate) use dense::Strides;
 pub use dense::Tensor;
@@ -26,3 +27,4 @@ pub use interval::ITensor;
 pub(crate) use matmul::{left_dims, right_dims};
 pub use reduce::keepdims;
 pub use shape::Shape;
+pub use upper_state::clear_upper_state;
