@@ -131,3 +131,41 @@ fn quick_suite_writes_report_csv_and_plots() {
     }
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn speed_reports_every_figure_as_json() {
+    let o = Command::new(env!("CARGO_BIN_EXE_majorize"))
+        .args(["bench", "speed", "bench/rosenbrock.loss", "--json", "--seconds", "0.01"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["scalars"], 2);
+    let names = [
+        "forward",
+        "value_and_grad",
+        "bound_line_degree2",
+        "bound_directions_2",
+        "bound_directions_5",
+        "step_sgd",
+        "step_adam",
+        "step_saferate",
+        "step_safecombination",
+    ];
+    for name in names {
+        let t = &v["timings"][name];
+        let (median, min) = (t["median_s"].as_f64().unwrap(), t["min_s"].as_f64().unwrap());
+        assert!(min > 0.0 && min <= median, "{name}: {t}");
+    }
+    // Bad use: --json without speed, a non-positive budget.
+    let bad = Command::new(env!("CARGO_BIN_EXE_majorize")).args(["bench", "quick", "--json"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = Command::new(env!("CARGO_BIN_EXE_majorize"))
+        .args(["bench", "speed", "bench/rosenbrock.loss", "--seconds", "0"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--seconds"));
+}

@@ -21,6 +21,7 @@ pub mod plot;
 mod problems;
 mod report;
 pub mod sp500;
+pub mod speed;
 
 pub use error::BenchError;
 pub use harness::{

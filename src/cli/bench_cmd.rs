@@ -8,13 +8,27 @@ use indicatif::{ProgressBar, ProgressStyle};
 use majorize::Error;
 use majorize::bench::{self, Progress};
 
+use super::source;
+
 /// Arguments of `majorize bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// The suite: quick (a smoke test, under a minute), full (every problem), classic (the test
-    /// functions), sp500 (the S&P 500 study), or one problem's name.
+    /// functions), sp500 (the S&P 500 study), or one problem's name; or speed (the cost of each
+    /// pass and optimizer step on one loss).
     #[arg(default_value = "full")]
     pub suite: String,
+    /// With `speed`: the loss to time (default: bench/mlp_digits.loss).
+    #[arg(value_name = "FILE.loss")]
+    pub file: Option<String>,
+    /// With `speed`: print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// With `speed`: about this many seconds per figure.
+    #[arg(long, default_value_t = 0.5, value_name = "S", allow_hyphen_values = true)]
+    pub seconds: f64,
+    #[command(flatten)]
+    pub memory: source::MemoryFlag,
     /// Steps per run, for every problem (default: each problem's own).
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub steps: Option<usize>,
@@ -44,6 +58,16 @@ fn root(arg: Option<&str>) -> Result<PathBuf, Error> {
 pub fn run(args: &BenchArgs) -> Result<(), Error> {
     if args.steps == Some(0) {
         return Err(Error::Usage("--steps must be at least 1".into()));
+    }
+    if args.suite == "speed" {
+        let file = match &args.file {
+            Some(f) => f.clone(),
+            None => root(args.root.as_deref())?.join("bench/mlp_digits.loss").display().to_string(),
+        };
+        return super::speed_cmd::run(&file, args.json, args.seconds, args.memory.budget()?);
+    }
+    if args.file.is_some() || args.json {
+        return Err(Error::Usage("a loss file and --json go with `majorize bench speed` only".into()));
     }
     let root = root(args.root.as_deref())?;
     let show = !args.quiet && std::io::stderr().is_terminal();

@@ -22,6 +22,7 @@ mod optimizers_cmd;
 mod output;
 mod simplify_cmd;
 mod source;
+mod speed_cmd;
 
 use clap::{Parser, Subcommand};
 use majorize::Error;
