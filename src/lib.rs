@@ -45,6 +45,7 @@ mod interval;
 pub mod lang;
 pub mod mm;
 pub mod optim;
+pub mod plan;
 pub mod simplify;
 mod tensor;
 

@@ -1,65 +1,45 @@
-//! Forward evaluation of a graph, with the constant part computed once.
+//! The evaluator: a compiled [`Plan`] and the buffers of its value and
+//! adjoint passes.
 
-use super::func;
-use crate::expr::{Graph, Node, NodeId, Op};
+use std::sync::Arc;
+
+use super::adjoint::AdjointDomain;
+use super::value::{ValueDomain, Values};
+use crate::expr::{Graph, NodeId, Op};
+use crate::plan::{Plan, walk};
 use crate::tensor::Tensor;
 
 /// Evaluates one root of a graph, repeatedly, at changing parameter values.
 ///
-/// Nodes that do not depend on a parameter (data, constants and everything
-/// computed from them alone) are evaluated once, in [`Evaluator::new`].
-/// Each [`forward`](Evaluator::forward) recomputes only the varying nodes.
+/// The graph is compiled once into a [`Plan`], whose constant part (data,
+/// constants and everything computed from them alone) is evaluated there.
+/// Each [`forward`](Evaluator::forward) recomputes only the varying nodes,
+/// into buffers that stay allocated between passes.
 #[derive(Clone, Debug)]
 pub struct Evaluator<'g> {
-    pub(super) graph: &'g Graph,
-    pub(super) root: NodeId,
-    /// The varying nodes the root depends on, in topological order.
-    pub(super) varying: Vec<NodeId>,
-    /// The value of every node the root depends on (others stay empty).
-    pub(super) values: Vec<Tensor>,
-}
-
-/// Evaluates one node from its children's values.
-pub(super) fn eval_node(graph: &Graph, node: &Node, values: &[Tensor], params: &[Tensor]) -> Tensor {
-    let v = |id: NodeId| &values[id.index()];
-    match node.op {
-        Op::Param(i) => params[i].clone(),
-        Op::Data(i) => (*graph.data_tensors()[i].value).clone(),
-        Op::Const(c) => Tensor::scalar(c.get()),
-        Op::Neg(a) => v(a).map(|x| -x),
-        Op::Add(a, b) => v(a).zip_with(v(b), |x, y| x + y),
-        Op::Sub(a, b) => v(a).zip_with(v(b), |x, y| x - y),
-        Op::Mul(a, b) => v(a).zip_with(v(b), |x, y| x * y),
-        Op::Div(a, b) => v(a).zip_with(v(b), |x, y| x / y),
-        Op::PowI(a, n) => v(a).map(|x| x.powi(n)),
-        Op::PowF(a, p) => {
-            let p = p.get();
-            // A real power is defined on x >= 0 only; f64's powf would give
-            // a number at x = -inf.
-            v(a).map(|x| if x < 0.0 { f64::NAN } else { x.powf(p) })
-        }
-        Op::Func(f, a) => v(a).map(|x| func::value(f, x)),
-        Op::Sum(a, axis) => v(a).sum_axis(axis.map(usize::from)),
-        Op::Mean(a, axis) => v(a).mean_axis(axis.map(usize::from)),
-        Op::LogSumExp(a, axis) => v(a).logsumexp_axis(axis.map(usize::from)),
-        Op::MatMul(a, b) => v(a).matmul(v(b)),
-    }
+    graph: &'g Graph,
+    plan: Arc<Plan>,
+    /// The parameters of the last forward pass.
+    params: Vec<Tensor>,
+    /// The value of every varying node (others stay empty).
+    vals: Vec<Tensor>,
+    /// The adjoint buffers of the last backward pass, and which are live.
+    adj: Vec<Tensor>,
+    live: Vec<bool>,
 }
 
 impl<'g> Evaluator<'g> {
     /// An evaluator of `root`, with its constant part already computed.
     pub fn new(graph: &'g Graph, root: NodeId) -> Self {
-        let mut values = vec![Tensor::scalar(0.0); root.index() + 1];
-        let mut varying = Vec::new();
-        for id in graph.reachable(root) {
-            let node = graph.node(id);
-            if node.varying {
-                varying.push(id);
-            } else {
-                values[id.index()] = eval_node(graph, node, &values, &[]);
-            }
-        }
-        Evaluator { graph, root, varying, values }
+        Self::with_plan(graph, Arc::new(Plan::new(graph, root)))
+    }
+
+    /// An evaluator running `plan`, compiled from `graph`.
+    pub fn with_plan(graph: &'g Graph, plan: Arc<Plan>) -> Self {
+        let n = plan.len();
+        let params = plan.params().iter().map(|&s| Tensor::zeros(s)).collect();
+        let empty = || vec![Tensor::scalar(0.0); n];
+        Evaluator { graph, plan, params, vals: empty(), adj: empty(), live: vec![false; n] }
     }
 
     /// The graph.
@@ -67,9 +47,14 @@ impl<'g> Evaluator<'g> {
         self.graph
     }
 
+    /// The compiled plan.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
     /// The root node.
     pub fn root(&self) -> NodeId {
-        self.root
+        self.plan.root()
     }
 
     /// Evaluates every varying node at `params` (one tensor per parameter,
@@ -79,18 +64,54 @@ impl<'g> Evaluator<'g> {
     /// If a parameter tensor has the wrong shape.
     #[track_caller]
     pub fn forward(&mut self, params: &[Tensor]) -> &Tensor {
-        for (p, info) in params.iter().zip(self.graph.params()) {
+        assert_eq!(params.len(), self.params.len(), "wrong number of parameters");
+        for ((p, mine), info) in params.iter().zip(&mut self.params).zip(self.graph.params()) {
             assert_eq!(p.shape(), info.shape, "parameter `{}` has the wrong shape", info.name);
+            mine.data_mut().copy_from_slice(p.data());
         }
-        for &id in &self.varying {
-            self.values[id.index()] = eval_node(self.graph, self.graph.node(id), &self.values, params);
-        }
-        &self.values[self.root.index()]
+        let plan = &*self.plan;
+        walk::forward(plan, plan.varying(), &mut ValueDomain::new(plan, &self.params, &mut self.vals));
+        self.value(plan.root())
     }
 
     /// The value of a node computed by the last [`forward`](Self::forward)
     /// (or by [`new`](Self::new) for a constant node).
     pub fn value(&self, id: NodeId) -> &Tensor {
-        &self.values[id.index()]
+        Values { plan: &self.plan, params: &self.params, vals: &self.vals }.get(id)
+    }
+
+    /// The root's value and its gradient with respect to every parameter, at
+    /// `params`. Runs a forward pass first.
+    ///
+    /// # Panics
+    /// If the root is not a scalar (a [`Model`](crate::Model)'s loss always is).
+    #[track_caller]
+    pub fn value_and_grad(&mut self, params: &[Tensor]) -> (f64, Vec<Tensor>) {
+        self.forward(params);
+        self.grad_of_last_forward()
+    }
+
+    /// The root's value and gradient at the parameters of the last
+    /// [`forward`](Self::forward) (the backward pass alone).
+    ///
+    /// # Panics
+    /// If the root is not a scalar.
+    #[track_caller]
+    pub fn grad_of_last_forward(&mut self) -> (f64, Vec<Tensor>) {
+        let plan = &*self.plan;
+        let root = plan.root();
+        assert_eq!(plan.shape(root).len(), 1, "gradients need a scalar root");
+        let values = Values { plan, params: &self.params, vals: &self.vals };
+        let value = values.get(root).item();
+        walk::reverse(plan, plan.varying(), &mut AdjointDomain::new(values, &mut self.adj, &mut self.live));
+        let mut grads: Vec<Tensor> = plan.params().iter().map(|&s| Tensor::zeros(s)).collect();
+        for &id in plan.varying() {
+            if let Op::Param(i) = plan.op(id)
+                && self.live[id.index()]
+            {
+                grads[i] = self.adj[id.index()].clone();
+            }
+        }
+        (value, grads)
     }
 }

@@ -16,10 +16,14 @@
 //! assert_eq!(g[0].item(), 6.0 + 3f64.cos());
 //! ```
 
-mod backward;
+mod adjoint;
 mod dual;
 mod forward;
 pub mod func;
+pub mod kernels;
+mod value;
 
+pub use adjoint::AdjointDomain;
 pub use dual::eval_scalar;
 pub use forward::Evaluator;
+pub use value::ValueDomain;

@@ -13,8 +13,8 @@ pub struct Tensor {
 /// offsets to add per output row and per output column (0 where broadcast).
 #[derive(Clone, Copy)]
 pub(crate) struct Strides {
-    row: usize,
-    col: usize,
+    pub(crate) row: usize,
+    pub(crate) col: usize,
 }
 
 impl Strides {

@@ -76,6 +76,11 @@ pub fn gemm(out: &mut [f64], a: View<'_>, b: View<'_>, accumulate: bool) {
     super::upper_state::clear_upper_state();
 }
 
+/// `out = a @ b` into `out`'s buffer (already of the product's shape).
+pub fn gemm_into(out: &mut Tensor, a: &Tensor, b: &Tensor) {
+    gemm(out.data_mut(), a.left_view(), b.right_view(), false);
+}
+
 impl Tensor {
     /// The left-operand matrix view of this tensor.
     pub fn left_view(&self) -> View<'_> {

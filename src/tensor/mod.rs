@@ -15,6 +15,7 @@
 
 mod dense;
 mod interval;
+pub mod into;
 mod matmul;
 pub mod memory;
 mod reduce;
@@ -24,7 +25,6 @@ mod upper_state;
 pub(crate) use dense::Strides;
 pub use dense::Tensor;
 pub use interval::ITensor;
-pub(crate) use matmul::{left_dims, right_dims};
-pub use reduce::keepdims;
+pub(crate) use matmul::{View, gemm, gemm_into, left_dims, right_dims};
 pub use shape::Shape;
 pub use upper_state::clear_upper_state;
