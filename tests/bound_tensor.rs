@@ -52,8 +52,29 @@ fn small(model: &Model) -> bool {
 /// the enclosure with `f` on the line itself.
 fn check_line(model: &Model, x: &[Tensor], v: &[Tensor], e: f64) -> Result<usize, TestCaseError> {
     let b = Bounder::new(&model.graph, model.loss);
-    let out = b.line::<3>(x, v, Interval::new(0.0, e));
-    let c = out.polys[0].c;
+    let general = b.line::<3>(x, v, Interval::new(0.0, e)).polys[0].c;
+    // SafeRate's bound: the fused degree-2 pass where it covers the loss.
+    let fused = b.line2(x, v, e);
+    // Its widths follow the general pass's, up to its rounding (a few ulps
+    // per operation, and gamma_n sum |x| per sum of n terms).
+    for (i, (f, g)) in fused.iter().zip(&general).enumerate() {
+        let slack = 1e-12 * (1.0 + g.mag());
+        prop_assert!(f.hi() <= g.hi() + 0.01 * g.width() + slack, "c{i}: fused {f} vs general {g}");
+        prop_assert!(f.lo() >= g.lo() - 0.01 * g.width() - slack, "c{i}: fused {f} vs general {g}");
+    }
+    let mut n = check_coefficients(model, x, v, e, general)?;
+    n += check_coefficients(model, x, v, e, fused)?;
+    Ok(n)
+}
+
+/// Checks degree-2 coefficients along `v` over `[0, e]` against `f`.
+fn check_coefficients(
+    model: &Model,
+    x: &[Tensor],
+    v: &[Tensor],
+    e: f64,
+    c: [Interval; 3],
+) -> Result<usize, TestCaseError> {
     let mut ev = Evaluator::new(&model.graph, model.loss);
     let Some(f) = value_at(model, &mut ev, x) else { return Ok(0) };
     prop_assert!(c[0].intersect(f).is_some(), "c0 = {} but f = {f}", c[0]);
@@ -218,9 +239,91 @@ fn examples_along_the_negative_gradient() {
         let (_, g) = ev.value_and_grad(&x);
         let v: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
         let n = check_line(&model, &x, &v, e).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(n, 17, "{name}");
+        assert_eq!(n, 2 * 17, "{name}: the general and the fused pass");
         let b = Bounder::new(&model.graph, model.loss);
+        assert!(b.fused2(&x, &v, e).is_some(), "{name}: the fused pass covers it");
         let c2 = b.line::<3>(&x, &v, Interval::new(0.0, e)).polys[0].c[2];
         assert!(c2.is_finite() && c2.hi() > 0.0, "{name}: {c2}");
+    }
+}
+
+/// A small perceptron `head(act(X/4 @ W1 + b1) @ W2 + b2)` with the given
+/// activation (0 softplus, 1 exp, 2 log of a positive argument) and loss head
+/// (0 mean squared error, 1 cross-entropy by log-sum-exp, 2 a column sum):
+/// the losses the fused pass is for.
+fn perceptron(dims: (usize, usize, usize, usize), act: u8, head: u8, data: &[f64]) -> Model {
+    use majorize::{Func, Graph, Shape};
+    let (r, k, h, c) = dims;
+    let mut g = Graph::new();
+    let take = |n: usize, off: usize| (0..n).map(|i| data[(i + off) % data.len()]).collect::<Vec<f64>>();
+    let x = g.data("X", Tensor::new(Shape::Matrix(r, k), take(r * k, 0))).unwrap();
+    let y = g.data("Y", Tensor::new(Shape::Matrix(r, c), take(r * c, 7).iter().map(|v| v.abs()).collect())).unwrap();
+    let w1 = g.param("W1", Shape::Matrix(k, h)).unwrap();
+    let b1 = g.param("b1", Shape::Vector(h)).unwrap();
+    let w2 = g.param("W2", Shape::Matrix(h, c)).unwrap();
+    let b2 = g.param("b2", Shape::Vector(c)).unwrap();
+    let four = g.constant(4.0);
+    let xs = g.div(x, four).unwrap();
+    let z = g.matmul(xs, w1).unwrap();
+    let z = g.add(z, b1).unwrap();
+    let a = match act {
+        0 => g.func(Func::Softplus, z),
+        1 => g.func(Func::Exp, z),
+        _ => {
+            let sq = g.powi(z, 2);
+            let one = g.constant(1.0);
+            let pos = g.add(sq, one).unwrap();
+            g.func(Func::Log, pos)
+        }
+    };
+    let p = g.matmul(a, w2).unwrap();
+    let p = g.add(p, b2).unwrap();
+    let loss = match head {
+        0 => {
+            let d = g.sub(p, y).unwrap();
+            let s = g.powi(d, 2);
+            g.mean(s, None).unwrap()
+        }
+        1 => {
+            let l = g.logsumexp(p, Some(1)).unwrap();
+            let yp = g.mul(y, p).unwrap();
+            let t = g.sum(yp, Some(1)).unwrap();
+            let d = g.sub(l, t).unwrap();
+            g.mean(d, None).unwrap()
+        }
+        _ => {
+            let s = g.sum(p, Some(0)).unwrap();
+            let n = g.neg(s);
+            let e = g.func(Func::Exp, n);
+            g.sum(e, None).unwrap()
+        }
+    };
+    let init = g.params().iter().map(|p| Tensor::zeros(p.shape)).collect();
+    Model::new(g, loss, init).unwrap()
+}
+
+proptest! {
+    #![proptest_config(common::config(120))]
+
+    /// The fused pass covers every such perceptron, its bound holds along a
+    /// random direction, and it is as tight as the general pass.
+    #[test]
+    fn fused_pass_on_perceptrons(
+        dims in (1usize..5, 1usize..4, 1usize..4, 1usize..4),
+        act in 0u8..3,
+        head in 0u8..3,
+        data in prop::collection::vec(coarse(-1.5..1.5), 16),
+        vals in prop::collection::vec(coarse(-1.5..1.5), 10),
+        dir in prop::collection::vec(coarse(-1.0..1.0), 10),
+        e in step(1.0),
+    ) {
+        let model = perceptron(dims, act, head, &data);
+        let x = params_from(&model, &vals);
+        let v = params_from(&model, &dir);
+        let b = Bounder::new(&model.graph, model.loss);
+        if e > 0.0 && act != 1 {
+            prop_assert!(b.fused2(&x, &v, e).is_some(), "the fused pass declined");
+        }
+        check_line(&model, &x, &v, e)?;
     }
 }

@@ -158,7 +158,7 @@ pub fn measure(model: &Model, budget: Duration) -> SpeedReport {
     let bounder = Bounder::new(graph, root);
     let v = directions(&grad, 1).remove(0);
     timings.push(time("bound_line_degree2", budget, || {
-        std::hint::black_box(bounder.line::<3>(x0, &v, Interval::new(0.0, 0.5)));
+        std::hint::black_box(bounder.line2(x0, &v, 0.5));
     }));
     for (name, m) in [("bound_directions_2", 2), ("bound_directions_5", 5)] {
         let dirs = directions(&grad, m);

@@ -4,7 +4,10 @@
 //! in `z` and a value range (the intersection of plain interval evaluation
 //! and the polynomial's own sharp range).
 
+use std::sync::OnceLock;
+
 use super::derivs::Prim;
+use super::fused::Fused2;
 use super::ieval::{IVal, broadcast2, eval_node, groups};
 use super::poly::{Poly, truncate};
 use super::primitive::enclose;
@@ -90,6 +93,9 @@ pub struct Bounder<'g> {
     pub(super) constants: Vec<Option<IVal>>,
     /// The varying nodes the root depends on, in topological order.
     pub(super) varying: Vec<NodeId>,
+    /// The fused degree-2 line pass, compiled on first use (`None` inside
+    /// when the loss has an operation it does not cover).
+    fused: OnceLock<Option<Fused2>>,
 }
 
 impl<'g> Bounder<'g> {
@@ -105,12 +111,33 @@ impl<'g> Bounder<'g> {
                 constants[id.index()] = Some(eval_node(graph, id, &constants, &[]));
             }
         }
-        Bounder { graph, root, constants, varying }
+        Bounder { graph, root, constants, varying, fused: OnceLock::new() }
     }
 
     /// The graph.
     pub fn graph(&self) -> &'g Graph {
         self.graph
+    }
+
+    /// `[c0, c1, C2]` with `f(x0 + z v)` in `c0 + c1 z + C2 z^2` for every
+    /// `z` in `[0, e]`: SafeRate's bound, from the fused degree-2 pass where
+    /// it covers the loss (else, or where it declines, from [`line`](Self::line)).
+    ///
+    /// # Panics
+    /// If `x0` or `v` do not match the graph's parameter shapes.
+    #[track_caller]
+    pub fn line2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
+        self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c)
+    }
+
+    /// The fused degree-2 pass alone: the coefficients of [`line2`](Self::line2),
+    /// or `None` where it does not cover the loss or declines.
+    pub fn fused2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
+        let fused = self.fused.get_or_init(|| {
+            let plan = std::sync::Arc::new(crate::plan::Plan::new(self.graph, self.root));
+            Fused2::new(plan, &self.constants)
+        });
+        fused.as_ref().and_then(|f| f.line(x0, v, e))
     }
 
     /// The root's per-element enclosures when every parameter moves as

@@ -28,6 +28,7 @@
 mod derivs;
 mod facts;
 mod fast2;
+mod fused;
 mod ieval;
 mod line;
 mod point;

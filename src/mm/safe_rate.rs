@@ -39,8 +39,7 @@ pub fn plan(bounder: &Bounder<'_>, x: &[Tensor], v: &[Tensor], eta_max: f64) -> 
     let mut e = eta_max;
     let mut coefficients = [Interval::ENTIRE; 3];
     for _ in 0..MAX_HALVINGS {
-        let out = bounder.line::<3>(x, v, Interval::new(0.0, e));
-        coefficients = out.polys[0].c;
+        coefficients = bounder.line2(x, v, e);
         let [c0, c1, c2] = coefficients;
         if c0.is_finite() && c1.is_finite() && c2.is_finite() {
             let eta = argmin_on_segment(c1.hi(), c2.hi(), e);
