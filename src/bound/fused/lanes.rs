@@ -57,11 +57,12 @@ pub fn max(a: f64, b: f64) -> f64 {
 pub type I = (f64, f64);
 
 /// The next double above `x` (finite `x`; `-0` is taken as `+0`), by the
-/// integer order of the bits: four integer operations, no branch.
+/// integer order of the bits: one integer add, no branch.
 #[inline(always)]
 fn next_up(x: f64) -> f64 {
-    let b = (x + 0.0).to_bits() as i64;
-    f64::from_bits((b + 1 + 2 * (b >> 63)) as u64)
+    let y = x + 0.0;
+    let step = if y >= 0.0 { 1u64 } else { u64::MAX };
+    f64::from_bits(y.to_bits().wrapping_add(step))
 }
 
 /// The next double below `x`.
@@ -107,15 +108,8 @@ pub fn mul_up(x: f64, y: f64) -> f64 {
     select(err > 0.0 || (p.abs() < TINY && x != 0.0 && y != 0.0), next_up(p), p)
 }
 
-/// `x / y` rounded down, for `y > 0` (the residual `x - q y` is exact
-/// unless tiny).
-#[inline(always)]
-fn div_dn(x: f64, y: f64) -> f64 {
-    let q = x / y;
-    let rem = (-q).mul_add(y, x);
-    select(rem < 0.0 || (q.abs() < TINY && x != 0.0), next_dn(q), q)
-}
-
+/// `x / y` rounded up, for `y > 0` (the residual `x - q y` is exact unless
+/// the quotient is tiny).
 #[inline(always)]
 fn div_up(x: f64, y: f64) -> f64 {
     let q = x / y;
@@ -161,14 +155,6 @@ pub fn sqr(a: I) -> I {
     (select(near == 0.0, 0.0, mul_dn(near, near)), mul_up(far, far))
 }
 
-/// `a / b` for `b > 0`.
-#[inline(always)]
-pub fn div_pos(a: I, b: I) -> I {
-    let lo = select(a.0 >= 0.0, div_dn(a.0, b.1), div_dn(a.0, b.0));
-    let hi = select(a.1 >= 0.0, div_up(a.1, b.0), div_up(a.1, b.1));
-    (lo, hi)
-}
-
 #[inline(always)]
 pub fn hull(a: I, b: I) -> I {
     (min(a.0, b.0), max(a.1, b.1))
@@ -206,6 +192,57 @@ pub fn quad_min(a: f64, b: f64, c: f64, e: f64) -> f64 {
 #[inline(always)]
 pub fn fold(c0: I, c1: I, c2: I, e: f64) -> I {
     (quad_min(c0.0, c1.0, c2.0, e), -quad_min(-c0.1, -c1.1, -c2.1, e))
+}
+
+/// The same operations rounded outward by one ulp or more whether or not
+/// they were exact: cheaper, for the intermediate quantities of the sharp
+/// rules (whose inputs are already widened kernel values).
+pub mod wide {
+    use super::{I, dn, max, min, select, up};
+
+    #[inline(always)]
+    pub fn add(a: I, b: I) -> I {
+        (dn(a.0 + b.0), up(a.1 + b.1))
+    }
+
+    #[inline(always)]
+    pub fn sub(a: I, b: I) -> I {
+        (dn(a.0 - b.1), up(a.1 - b.0))
+    }
+
+    #[inline(always)]
+    pub fn mul(a: I, b: I) -> I {
+        let (p, q, r, s) = (a.0 * b.0, a.0 * b.1, a.1 * b.0, a.1 * b.1);
+        (dn(min(min(p, q), min(r, s))), up(max(max(p, q), max(r, s))))
+    }
+
+    #[inline(always)]
+    pub fn scale(a: I, k: f64) -> I {
+        let (p, q) = (a.0 * k, a.1 * k);
+        (dn(min(p, q)), up(max(p, q)))
+    }
+
+    #[inline(always)]
+    pub fn sqr(a: I) -> I {
+        let (l2, h2) = (a.0 * a.0, a.1 * a.1);
+        let lo = select(a.0 >= 0.0, l2, select(a.1 <= 0.0, h2, 0.0));
+        let hi = select(a.0 >= 0.0, h2, select(a.1 <= 0.0, l2, max(l2, h2)));
+        (select(lo == 0.0, 0.0, dn(lo)), up(hi))
+    }
+
+    /// `a / b` for `b > 0`.
+    #[inline(always)]
+    pub fn div_pos(a: I, b: I) -> I {
+        let lo = select(a.0 >= 0.0, a.0 / b.1, a.0 / b.0);
+        let hi = select(a.1 >= 0.0, a.1 / b.0, a.1 / b.1);
+        (dn(lo), up(hi))
+    }
+
+    /// `a * [0, e]` for `e >= 0`.
+    #[inline(always)]
+    pub fn times_unit(a: I, e: f64) -> I {
+        (min(dn(a.0 * e), 0.0), max(up(a.1 * e), 0.0))
+    }
 }
 
 #[cfg(test)]
@@ -250,8 +287,16 @@ mod tests {
                         within(sub(a, b), ia - ib, near(w.sub(&ba, &bb)), "-");
                         within(mul(a, b), ia * ib, near(w.mul(&ba, &bb)), "*");
                         within(sqr(a), ia.sqr(), near(w.sqr(&ba)), "sqr");
+                        // The always-widening forms enclose the exact results too.
+                        let holds = |mine: I, exact: (f64, f64)| {
+                            mine.0 <= exact.0 && exact.1 <= mine.1 || mine.0.is_nan() || mine.1.is_nan()
+                        };
+                        assert!(holds(wide::add(a, b), near(w.add(&ba, &bb))));
+                        assert!(holds(wide::sub(a, b), near(w.sub(&ba, &bb))));
+                        assert!(holds(wide::mul(a, b), near(w.mul(&ba, &bb))));
+                        assert!(holds(wide::sqr(a), near(w.sqr(&ba))));
                         // A quotient that overflows is NaN: the pass then declines.
-                        let q = div_pos(a, b);
+                        let q = wide::div_pos(a, b);
                         if bl > 0.0 && !(q.0.is_nan() || q.1.is_nan()) {
                             // q.0 <= x / y <= q.1 for every corner, decided exactly by an FMA (y > 0).
                             for x in [al, ah] {
@@ -264,7 +309,8 @@ mod tests {
                             }
                             let lib = ia / ib;
                             assert!(
-                                lib.lo().next_down() <= q.0 && q.1 <= lib.hi().next_up(),
+                                // Always widened: a few ulps.
+                                dn_k(lib.lo(), 3.0) <= q.0 && q.1 <= up_k(lib.hi(), 3.0),
                                 "{a:?} / {b:?}: {q:?} vs {lib}"
                             );
                         }
@@ -279,9 +325,9 @@ mod tests {
         // Exact results stay exact; inexact ones move outward.
         assert_eq!(add((1.0, 2.0), (0.5, 0.25)), (1.5, 2.25));
         assert_eq!(mul((-3.0, 2.0), (4.0, 4.0)), (-12.0, 8.0));
-        let third = div_pos((1.0, 1.0), (3.0, 3.0));
-        assert!(third.0 < third.1 && third.0 <= 1.0 / 3.0 && 1.0 / 3.0 <= third.1);
-        assert_eq!(third.1, (1.0f64 / 3.0).next_up().max(1.0 / 3.0));
+        // 1/3 rounds to nearest below the exact third.
+        assert_eq!(div_up(1.0, 3.0), (1.0f64 / 3.0).next_up());
+        assert_eq!(div_up(1.0, 4.0), 0.25);
     }
 
     #[test]

@@ -6,46 +6,49 @@
 //! interval operation per term.
 
 use super::lanes::{I, add, dn, fold, meet, up};
+use super::pool::Buf;
 use super::{Planes, RH, RL};
 use crate::tensor::{Shape, View, gemm, left_dims, right_dims};
 
 /// An interval matrix in midpoint-radius form.
-struct MidRad {
-    mid: Vec<f64>,
-    abs_mid: Vec<f64>,
-    rad: Vec<f64>,
+#[derive(Debug)]
+pub(crate) struct MidRad {
+    mid: Buf,
+    abs_mid: Buf,
+    rad: Buf,
     point: bool,
 }
 
 impl MidRad {
-    fn new(lo: &[f64], hi: &[f64]) -> Self {
-        let mid: Vec<f64> = lo.iter().zip(hi).map(|(&l, &h)| l * 0.5 + h * 0.5).collect();
-        let rad: Vec<f64> = lo.iter().zip(hi).zip(&mid).map(|((&l, &h), &m)| up((h - m).max(m - l)).max(0.0)).collect();
+    pub(crate) fn new(lo: &[f64], hi: &[f64]) -> Self {
+        let n = lo.len();
+        let mid = Buf::from_fn(n, |i| lo[i] * 0.5 + hi[i] * 0.5);
+        let rad = Buf::from_fn(n, |i| up((hi[i] - mid[i]).max(mid[i] - lo[i])).max(0.0));
         let point = lo == hi;
-        let abs_mid = mid.iter().map(|m| m.abs()).collect();
+        let abs_mid = Buf::from_fn(n, |i| mid[i].abs());
         MidRad { mid, abs_mid, rad, point }
     }
 }
 
 /// `[a] [b]` (`a` is `r x k`, `b` is `k x c`, row-major) as `(lo, hi)` planes.
-fn product(a: &MidRad, b: &MidRad, r: usize, k: usize, c: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut m = vec![0.0; r * c];
+fn product(a: &MidRad, b: &MidRad, r: usize, k: usize, c: usize) -> (Buf, Buf) {
+    let mut m = Buf::filled(r * c, 0.0);
     gemm(&mut m, View::new(&a.mid, r, k), View::new(&b.mid, k, c), false);
     let gamma = (k as f64 + 2.0) * f64::EPSILON * 1.01;
     // Br + g |Bm|, rounded up.
-    let w: Vec<f64> = b.rad.iter().zip(&b.abs_mid).map(|(&br, &bm)| up(br + up(gamma * bm))).collect();
-    let mut t = vec![0.0; r * c];
+    let w = Buf::from_fn(b.rad.len(), |i| up(b.rad[i] + up(gamma * b.abs_mid[i])));
+    let mut t = Buf::filled(r * c, 0.0);
     gemm(&mut t, View::new(&a.abs_mid, r, k), View::new(&w, k, c), false);
     if !a.point {
-        let w2: Vec<f64> = b.rad.iter().zip(&b.abs_mid).map(|(&br, &bm)| up(br + bm)).collect();
+        let w2 = Buf::from_fn(b.rad.len(), |i| up(b.rad[i] + b.abs_mid[i]));
         gemm(&mut t, View::new(&a.rad, r, k), View::new(&w2, k, c), true);
     }
     // The products of non-negative terms are rounded too: scale up by their
     // own g, and cover underflow.
     let grow = 1.0 + 2.0 * (k as f64 + 3.0) * f64::EPSILON;
     let tiny = (k as f64 + 2.0) * f64::MIN_POSITIVE;
-    let lo = m.iter().zip(&t).map(|(&m, &t)| dn(m - (up(t * grow) + tiny))).collect();
-    let hi = m.iter().zip(&t).map(|(&m, &t)| up(m + (up(t * grow) + tiny))).collect();
+    let lo = Buf::from_fn(m.len(), |i| dn(m[i] - (up(t[i] * grow) + tiny)));
+    let hi = Buf::from_fn(m.len(), |i| up(m[i] + (up(t[i] * grow) + tiny)));
     (lo, hi)
 }
 
@@ -57,10 +60,13 @@ pub(super) fn matmul(out: &mut Planes, a: &Planes, sa: Shape, b: &Planes, sb: Sh
     let (r, k) = left_dims(sa);
     let c = right_dims(sb).1;
     let n = r * c;
-    let coef = |p: &Planes, d: usize| MidRad::new(&p.v[2 * d], &p.v[2 * d + 1]);
-    let pa: Vec<MidRad> = (0..=a.deg as usize).map(|d| coef(a, d)).collect();
-    let pb: Vec<MidRad> = (0..=b.deg as usize).map(|d| coef(b, d)).collect();
-    let mut acc: Vec<Option<(Vec<f64>, Vec<f64>)>> = vec![None; 5];
+    let coef = |p: &Planes, d: usize| match (&p.midrad, d) {
+        (Some(m), 0) => m.clone(),
+        _ => std::sync::Arc::new(MidRad::new(&p.v[2 * d], &p.v[2 * d + 1])),
+    };
+    let pa: Vec<std::sync::Arc<MidRad>> = (0..=a.deg as usize).map(|d| coef(a, d)).collect();
+    let pb: Vec<std::sync::Arc<MidRad>> = (0..=b.deg as usize).map(|d| coef(b, d)).collect();
+    let mut acc: [Option<(Buf, Buf)>; 5] = Default::default();
     for (i, x) in pa.iter().enumerate() {
         for (j, y) in pb.iter().enumerate() {
             let (lo, hi) = product(x, y, r, k, c);
@@ -78,13 +84,49 @@ pub(super) fn matmul(out: &mut Planes, a: &Planes, sa: Shape, b: &Planes, sb: Sh
         let (ra, rb) = (MidRad::new(&a.v[RL], &a.v[RH]), MidRad::new(&b.v[RL], &b.v[RH]));
         product(&ra, &rb, r, k, c)
     });
-    let at = |d: usize, q: usize| -> I { acc[d].as_ref().map_or((0.0, 0.0), |(l, h)| (l[q], h[q])) };
-    for q in 0..n {
-        let (c0, c1) = (at(0, q), at(1, q));
-        let c2 = fold(at(2, q), at(3, q), at(4, q), e);
-        let own = fold(c0, c1, c2, e);
-        let range = ranges.as_ref().map_or(own, |(l, h)| meet((l[q], h[q]), own));
-        super::ops::store(out, q, [c0, c1, c2, range]);
+    // The planes by degree (0 where no product reached it).
+    let zeros = Buf::filled(n, 0.0);
+    let plane = |d: usize, hi: bool| -> &[f64] {
+        acc[d].as_ref().map_or(&zeros[..], |(l, h)| if hi { &h[..] } else { &l[..] })
+    };
+    let deg: [&[f64]; 10] = std::array::from_fn(|i| plane(i / 2, i % 2 == 1));
+    let range = ranges.as_ref().map(|(l, h)| [&l[..], &h[..]]);
+    pulp::Arch::new().dispatch(Finish { out, deg, range, e });
+}
+
+/// `c0`, `c1`, the fold of degrees 2 to 4, and the range, per element.
+struct Finish<'a> {
+    out: &'a mut Planes,
+    deg: [&'a [f64]; 10],
+    range: Option<[&'a [f64]; 2]>,
+    e: f64,
+}
+
+impl pulp::WithSimd for Finish<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let n = self.out.len();
+        let d: [&[f64]; 10] = self.deg.map(|p| &p[..n]);
+        let at = |i: usize, q: usize| -> I { (d[2 * i][q], d[2 * i + 1][q]) };
+        let e = self.e;
+        let (rl, rh) = match self.range {
+            Some([l, h]) => (&l[..n], &h[..n]),
+            None => (d[0], d[1]),
+        };
+        let both = self.range.is_some();
+        let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
+        let (o0, o1, o2, o3) = (&mut o0[..n], &mut o1[..n], &mut o2[..n], &mut o3[..n]);
+        let (o4, o5, o6, o7) = (&mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
+        for q in 0..n {
+            let (c0, c1) = (at(0, q), at(1, q));
+            let c2 = fold(at(2, q), at(3, q), at(4, q), e);
+            let own = fold(c0, c1, c2, e);
+            let met = meet((rl[q], rh[q]), own);
+            let r = (if both { met.0 } else { own.0 }, if both { met.1 } else { own.1 });
+            (o0[q], o1[q], o2[q], o3[q]) = (c0.0, c0.1, c1.0, c1.1);
+            (o4[q], o5[q], o6[q], o7[q]) = (c2.0, c2.1, r.0, r.1);
+        }
     }
 }
 

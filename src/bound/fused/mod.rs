@@ -20,6 +20,7 @@
 mod lanes;
 mod midrad;
 mod ops;
+mod pool;
 mod prims;
 
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,8 @@ pub(crate) struct Planes {
     pub v: [Vec<f64>; 8],
     pub shape: Option<Shape>,
     pub deg: u8,
+    /// A constant's value in midpoint-radius form, for the products it enters.
+    pub midrad: Option<Arc<midrad::MidRad>>,
 }
 
 impl Planes {
@@ -69,7 +72,13 @@ impl Planes {
         let hi: Vec<f64> = value.iter().map(|i| i.hi()).collect();
         let n = lo.len();
         let z = vec![0.0; n];
-        Planes { v: [lo.clone(), hi.clone(), z.clone(), z.clone(), z.clone(), z, lo, hi], shape: Some(shape), deg: 0 }
+        let midrad = Some(Arc::new(midrad::MidRad::new(&lo, &hi)));
+        Planes {
+            v: [lo.clone(), hi.clone(), z.clone(), z.clone(), z.clone(), z, lo, hi],
+            shape: Some(shape),
+            deg: 0,
+            midrad,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -112,7 +121,8 @@ impl Fused2 {
                 constants.get(i).and_then(Option::as_ref).map(|c| Planes::constant(plan.shape(NodeId(i as u32)), c))
             })
             .collect();
-        let work = Arc::new(Mutex::new(vec![Planes::default(); plan.len()]));
+        // One slot per node, then two scratch slots for broadcast operands.
+        let work = Arc::new(Mutex::new(vec![Planes::default(); plan.len() + 2]));
         Some(Fused2 { plan, constants: Arc::new(planes), work })
     }
 
@@ -128,7 +138,7 @@ impl Fused2 {
         let work: &mut Vec<Planes> = match guard.as_deref_mut() {
             Ok(w) => w,
             Err(_) => {
-                fresh = vec![Planes::default(); self.plan.len()];
+                fresh = vec![Planes::default(); self.plan.len() + 2];
                 &mut fresh
             }
         };
@@ -236,8 +246,24 @@ impl Domain for Pass<'_> {
             Binary::Div if self.constants[b.index()].is_some() => da,
             Binary::Div => return self.decline(),
         };
-        let (slot, inp) = self.split(out, deg);
-        let ok = ops::binary(slot, op, inp.get(a), inp.get(b), e);
+        let shape = self.plan.shape(out);
+        let (before, rest) = self.work.split_at_mut(out.index());
+        let (slot, tail) = rest.split_first_mut().expect("the node's slot");
+        let [.., sa, sb] = tail else { unreachable!("two scratch slots") };
+        slot.reset(shape, deg);
+        let inp = Inputs { constants: self.constants, work: before };
+        // Broadcast operands are expanded first, so that the loop runs flat.
+        let expand = |p: &'_ Planes, scratch: &'_ mut Planes| -> bool {
+            if p.shape == Some(shape) {
+                return false;
+            }
+            ops::expand(scratch, p, shape);
+            true
+        };
+        let (pa, pb) = (inp.get(a), inp.get(b));
+        let pa = if expand(pa, sa) { &*sa } else { pa };
+        let pb = if expand(pb, sb) { &*sb } else { pb };
+        let ok = ops::binary(slot, op, pa, pb, e);
         self.ok &= ok && slot.finite();
     }
 

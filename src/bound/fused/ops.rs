@@ -38,9 +38,33 @@ pub(super) fn param(out: &mut Planes, x0: &[f64], v: &[f64], e: f64) {
 }
 
 pub(super) fn neg(out: &mut Planes, a: &Planes) {
-    for k in 0..a.len() {
-        let [c0, c1, c2, r] = load(a, k);
-        store(out, k, [ineg(c0), ineg(c1), ineg(c2), ineg(r)]);
+    run::<NegK>(out, a, 0.0);
+}
+
+struct NegK;
+
+impl Kernel for NegK {
+    #[inline(always)]
+    fn k([c0, c1, c2, r]: El, _: f64) -> El {
+        [ineg(c0), ineg(c1), ineg(c2), ineg(r)]
+    }
+}
+
+/// `a` broadcast to `shape`, into `out`.
+pub(super) fn expand(out: &mut Planes, a: &Planes, shape: Shape) {
+    let sa = a.shape.expect("shaped");
+    out.reset(shape, a.deg);
+    let s = Strides::new(sa, shape);
+    let cols = shape.dims2().1.max(1);
+    for (dst, src) in out.v.iter_mut().zip(&a.v) {
+        for (i, row) in dst.chunks_mut(cols).enumerate() {
+            let from = &src[i * s.row..];
+            if s.col == 1 {
+                row.copy_from_slice(&from[..cols]);
+            } else {
+                row.fill(from[0]);
+            }
+        }
     }
 }
 
@@ -103,48 +127,10 @@ impl Kernel2 for DivK {
     }
 }
 
-/// The eight planes of `p` from `at`, each `n` long.
-macro_rules! planes {
-    ($p:expr, $at:expr, $n:expr) => {{
-        let [x0, x1, x2, x3, x4, x5, x6, x7] = &$p.v;
-        let (s, n) = ($at, $n);
-        [
-            &x0[s..s + n],
-            &x1[s..s + n],
-            &x2[s..s + n],
-            &x3[s..s + n],
-            &x4[s..s + n],
-            &x5[s..s + n],
-            &x6[s..s + n],
-            &x7[s..s + n],
-        ]
-    }};
-}
-
-#[inline(always)]
-fn el_at(x: &[&[f64]; 8], k: usize) -> El {
-    [(x[0][k], x[1][k]), (x[2][k], x[3][k]), (x[4][k], x[5][k]), (x[6][k], x[7][k])]
-}
-
-/// One row of a broadcast binary operation: `A` (`B`) says whether `a`
-/// (`b`) runs along the row or repeats one element.
-// Eight planes indexed in lockstep: a range loop is the plain form.
-#[allow(clippy::needless_range_loop)]
-#[inline(always)]
-fn row2<K: Kernel2, const A: bool, const B: bool>(
-    o: &mut [&mut [f64]; 8],
-    a: &[&[f64]; 8],
-    b: &[&[f64]; 8],
-    p: [f64; 3],
-) {
-    let n = o[0].len();
-    for j in 0..n {
-        let r = K::k(el_at(a, if A { j } else { 0 }), el_at(b, if B { j } else { 0 }), p);
-        (o[0][j], o[1][j]) = r[0];
-        (o[2][j], o[3][j]) = r[1];
-        (o[4][j], o[5][j]) = r[2];
-        (o[6][j], o[7][j]) = r[3];
-    }
+/// `out = K(a, b)` elementwise (operands of the output's shape: broadcast
+/// ones are expanded first).
+fn run2<K: Kernel2>(out: &mut Planes, a: &Planes, b: &Planes, p: [f64; 3]) {
+    pulp::Arch::new().dispatch(BinaryOp::<K> { out, a, b, p, kernel: std::marker::PhantomData });
 }
 
 struct BinaryOp<'a, K> {
@@ -159,44 +145,63 @@ impl<K: Kernel2> pulp::WithSimd for BinaryOp<'_, K> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let shape = self.out.shape.expect("shaped");
-        let (sa, sb) = (self.a.shape.expect("shaped"), self.b.shape.expect("shaped"));
-        let (mut ra, mut rb) = (Strides::new(sa, shape), Strides::new(sb, shape));
-        let (mut rows, mut cols) = shape.dims2();
-        if sa == shape && sb == shape {
-            // One shape throughout: one long row.
-            (rows, cols) = (1, shape.len());
-            (ra.row, rb.row) = (0, 0);
-        }
-        let (along_a, along_b) = (ra.col == 1 || cols == 1, rb.col == 1 || cols == 1);
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = &self.a.v;
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = &self.b.v;
         let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
-        for i in 0..rows {
-            let r = i * cols..(i + 1) * cols;
-            let mut o = [
-                &mut o0[r.clone()],
-                &mut o1[r.clone()],
-                &mut o2[r.clone()],
-                &mut o3[r.clone()],
-                &mut o4[r.clone()],
-                &mut o5[r.clone()],
-                &mut o6[r.clone()],
-                &mut o7[r],
-            ];
-            let a = planes!(self.a, i * ra.row, if along_a { cols } else { 1 });
-            let b = planes!(self.b, i * rb.row, if along_b { cols } else { 1 });
-            match (along_a, along_b) {
-                (true, true) => row2::<K, true, true>(&mut o, &a, &b, self.p),
-                (true, false) => row2::<K, true, false>(&mut o, &a, &b, self.p),
-                (false, true) => row2::<K, false, true>(&mut o, &a, &b, self.p),
-                (false, false) => row2::<K, false, false>(&mut o, &a, &b, self.p),
-            }
-        }
+        loop2::<K>(
+            self.p, a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7, o0, o1, o2, o3, o4, o5, o6, o7,
+        );
     }
 }
 
-/// `out = K(a, b)` with broadcasting, row by row.
-fn run2<K: Kernel2>(out: &mut Planes, a: &Planes, b: &Planes, p: [f64; 3]) {
-    pulp::Arch::new().dispatch(BinaryOp::<K> { out, a, b, p, kernel: std::marker::PhantomData });
+/// The loop of [`run2`], its planes passed one by one: as arguments they
+/// are known not to overlap (`noalias`, kept through inlining), which the
+/// vectorizer needs with this many of them.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn loop2<K: Kernel2>(
+    p: [f64; 3],
+    a0: &[f64],
+    a1: &[f64],
+    a2: &[f64],
+    a3: &[f64],
+    a4: &[f64],
+    a5: &[f64],
+    a6: &[f64],
+    a7: &[f64],
+    b0: &[f64],
+    b1: &[f64],
+    b2: &[f64],
+    b3: &[f64],
+    b4: &[f64],
+    b5: &[f64],
+    b6: &[f64],
+    b7: &[f64],
+    o0: &mut [f64],
+    o1: &mut [f64],
+    o2: &mut [f64],
+    o3: &mut [f64],
+    o4: &mut [f64],
+    o5: &mut [f64],
+    o6: &mut [f64],
+    o7: &mut [f64],
+) {
+    let n = o0.len();
+    let (a0, a1, a2, a3, a4, a5, a6, a7) =
+        (&a0[..n], &a1[..n], &a2[..n], &a3[..n], &a4[..n], &a5[..n], &a6[..n], &a7[..n]);
+    let (b0, b1, b2, b3, b4, b5, b6, b7) =
+        (&b0[..n], &b1[..n], &b2[..n], &b3[..n], &b4[..n], &b5[..n], &b6[..n], &b7[..n]);
+    let (o1, o2, o3, o4, o5, o6, o7) =
+        (&mut o1[..n], &mut o2[..n], &mut o3[..n], &mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
+    for k in 0..n {
+        let x = [(a0[k], a1[k]), (a2[k], a3[k]), (a4[k], a5[k]), (a6[k], a7[k])];
+        let y = [(b0[k], b1[k]), (b2[k], b3[k]), (b4[k], b5[k]), (b6[k], b7[k])];
+        let r = K::k(x, y, p);
+        (o0[k], o1[k]) = r[0];
+        (o2[k], o3[k]) = r[1];
+        (o4[k], o5[k]) = r[2];
+        (o6[k], o7[k]) = r[3];
+    }
 }
 
 /// `(a0 + a1 z + A z^2)(b0 + b1 z + B z^2)` truncated at degree 2 over
@@ -219,12 +224,18 @@ fn product(a: El, b: El, da: u8, db: u8, e: f64) -> El {
 
 /// `u^2`, sharp: `a0^2 + 2 a0 a1 z + (a1^2 + 2 a0 A + 2 a1 A z + A^2 z^2) z^2`.
 pub(super) fn square(out: &mut Planes, a: &Planes, e: f64) {
-    for k in 0..a.len() {
-        let [a0, a1, a2, ra] = load(a, k);
+    run::<SquareK>(out, a, e);
+}
+
+struct SquareK;
+
+impl Kernel for SquareK {
+    #[inline(always)]
+    fn k([a0, a1, a2, ra]: El, e: f64) -> El {
         let c1 = scale(mul(a0, a1), 2.0);
         let f2 = add(sqr(a1), scale(mul(a0, a2), 2.0));
         let f3 = scale(mul(a1, a2), 2.0);
-        store(out, k, finish(sqr(a0), c1, fold(f2, f3, sqr(a2), e), sqr(ra), e));
+        finish(sqr(a0), c1, fold(f2, f3, sqr(a2), e), sqr(ra), e)
     }
 }
 
@@ -307,20 +318,45 @@ impl<K: Kernel> pulp::WithSimd for MapOp<'_, K> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let n = self.a.len();
         let [a0, a1, a2, a3, a4, a5, a6, a7] = &self.a.v;
-        let (a0, a1, a2, a3, a4, a5, a6, a7) =
-            (&a0[..n], &a1[..n], &a2[..n], &a3[..n], &a4[..n], &a5[..n], &a6[..n], &a7[..n]);
         let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
-        let (o0, o1, o2, o3) = (&mut o0[..n], &mut o1[..n], &mut o2[..n], &mut o3[..n]);
-        let (o4, o5, o6, o7) = (&mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
-        for k in 0..n {
-            let r = K::k([(a0[k], a1[k]), (a2[k], a3[k]), (a4[k], a5[k]), (a6[k], a7[k])], self.e);
-            (o0[k], o1[k]) = r[0];
-            (o2[k], o3[k]) = r[1];
-            (o4[k], o5[k]) = r[2];
-            (o6[k], o7[k]) = r[3];
-        }
+        loop1::<K>(self.e, a0, a1, a2, a3, a4, a5, a6, a7, o0, o1, o2, o3, o4, o5, o6, o7);
+    }
+}
+
+/// The loop of [`run`], its planes passed one by one (see [`loop2`]).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn loop1<K: Kernel>(
+    e: f64,
+    a0: &[f64],
+    a1: &[f64],
+    a2: &[f64],
+    a3: &[f64],
+    a4: &[f64],
+    a5: &[f64],
+    a6: &[f64],
+    a7: &[f64],
+    o0: &mut [f64],
+    o1: &mut [f64],
+    o2: &mut [f64],
+    o3: &mut [f64],
+    o4: &mut [f64],
+    o5: &mut [f64],
+    o6: &mut [f64],
+    o7: &mut [f64],
+) {
+    let n = o0.len();
+    let (a0, a1, a2, a3, a4, a5, a6, a7) =
+        (&a0[..n], &a1[..n], &a2[..n], &a3[..n], &a4[..n], &a5[..n], &a6[..n], &a7[..n]);
+    let (o1, o2, o3, o4, o5, o6, o7) =
+        (&mut o1[..n], &mut o2[..n], &mut o3[..n], &mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
+    for k in 0..n {
+        let r = K::k([(a0[k], a1[k]), (a2[k], a3[k]), (a4[k], a5[k]), (a6[k], a7[k])], e);
+        (o0[k], o1[k]) = r[0];
+        (o2[k], o3[k]) = r[1];
+        (o4[k], o5[k]) = r[2];
+        (o6[k], o7[k]) = r[3];
     }
 }
 

@@ -6,7 +6,8 @@
 //! [`WIDEN`] ulps, as the general pass widens libm's.
 
 use super::Planes;
-use super::lanes::{I, add, div_pos, dn_k, hull, max, min, mul, neg, scale, select, sqr, sub, times_unit, up_k};
+use super::lanes::wide::{add, div_pos, mul, scale, sqr, sub, times_unit};
+use super::lanes::{I, dn_k, hull, max, min, neg, select, up_k};
 use super::ops::{El, finish, load, store};
 use crate::eval::kernels;
 use crate::expr::Func;
