@@ -21,8 +21,19 @@ fn mlp(c: &mut Criterion) {
     let (_, g) = ev.value_and_grad(&model.init);
     let v: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
     let bounder = Bounder::new(&model.graph, model.loss);
-    c.bench_function("mlp_digits/bound_degree2_line", |b| {
+    c.bench_function("mlp_digits/bound_degree2_line", |b| b.iter(|| bounder.line2(&model.init, &v, 0.5)[2]));
+    // The general pass the fused one stands in for (SafeRate's before it).
+    c.bench_function("mlp_digits/bound_degree2_line_general", |b| {
         b.iter(|| bounder.line::<3>(&model.init, &v, Interval::new(0.0, 0.5)).polys[0].c[2])
+    });
+    // The elementwise kernels alone: softplus and its slope over a hidden layer's worth.
+    let xs: Vec<f64> = (0..57_504).map(|i| (i as f64 - 28_752.0) * 1e-3).collect();
+    let mut out = vec![0.0; xs.len()];
+    c.bench_function("kernels/softplus_57504", |b| {
+        b.iter(|| {
+            majorize::eval::kernels::map(majorize::Func::Softplus, &xs, &mut out);
+            out[0]
+        })
     });
     // Simplification (egg) of the whole loss, and what it buys: the forward
     // pass and the bound pass of the rewritten graph.

@@ -307,60 +307,18 @@ pub(super) trait Kernel {
     fn k(el: El, e: f64) -> El;
 }
 
-struct MapOp<'a, K> {
-    out: &'a mut Planes,
-    a: &'a Planes,
-    e: f64,
-    kernel: std::marker::PhantomData<K>,
-}
-
-impl<K: Kernel> pulp::WithSimd for MapOp<'_, K> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let [a0, a1, a2, a3, a4, a5, a6, a7] = &self.a.v;
-        let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
-        loop1::<K>(self.e, a0, a1, a2, a3, a4, a5, a6, a7, o0, o1, o2, o3, o4, o5, o6, o7);
-    }
-}
-
-/// The loop of [`run`], its planes passed one by one (see [`loop2`]).
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn loop1<K: Kernel>(
-    e: f64,
-    a0: &[f64],
-    a1: &[f64],
-    a2: &[f64],
-    a3: &[f64],
-    a4: &[f64],
-    a5: &[f64],
-    a6: &[f64],
-    a7: &[f64],
-    o0: &mut [f64],
-    o1: &mut [f64],
-    o2: &mut [f64],
-    o3: &mut [f64],
-    o4: &mut [f64],
-    o5: &mut [f64],
-    o6: &mut [f64],
-    o7: &mut [f64],
-) {
-    let n = o0.len();
-    let (a0, a1, a2, a3, a4, a5, a6, a7) =
-        (&a0[..n], &a1[..n], &a2[..n], &a3[..n], &a4[..n], &a5[..n], &a6[..n], &a7[..n]);
-    let (o1, o2, o3, o4, o5, o6, o7) =
-        (&mut o1[..n], &mut o2[..n], &mut o3[..n], &mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
-    for k in 0..n {
-        let r = K::k([(a0[k], a1[k]), (a2[k], a3[k]), (a4[k], a5[k]), (a6[k], a7[k])], e);
-        (o0[k], o1[k]) = r[0];
-        (o2[k], o3[k]) = r[1];
-        (o4[k], o5[k]) = r[2];
-        (o6[k], o7[k]) = r[3];
-    }
-}
-
-/// `out[k] = K(a[k])` for every element.
+/// `out[k] = K(a[k])` for every element: the binary loop with a kernel
+/// that ignores its second operand.
 pub(super) fn run<K: Kernel>(out: &mut Planes, a: &Planes, e: f64) {
-    pulp::Arch::new().dispatch(MapOp::<K> { out, a, e, kernel: std::marker::PhantomData });
+    run2::<Unary<K>>(out, a, a, [e, 0.0, 0.0]);
+}
+
+/// A [`Kernel`] as a [`Kernel2`] of its first operand.
+struct Unary<K>(std::marker::PhantomData<K>);
+
+impl<K: Kernel> Kernel2 for Unary<K> {
+    #[inline(always)]
+    fn k(a: El, _: El, p: [f64; 3]) -> El {
+        K::k(a, p[0])
+    }
 }
