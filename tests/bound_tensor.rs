@@ -327,3 +327,26 @@ proptest! {
         check_line(&model, &x, &v, e)?;
     }
 }
+
+/// The fused pass gives the same bits on one thread and on several: its
+/// work is split by element, never by a reduction.
+#[test]
+fn fused_pass_is_bit_identical_across_thread_counts() {
+    let data: Vec<f64> = (0..97).map(|i| ((i * 37) % 97) as f64 / 64.0 - 0.75).collect();
+    let model = perceptron((3000, 4, 3, 2), 0, 1, &data);
+    let vals: Vec<f64> = (0..10).map(|i| (i as f64 - 4.5) / 8.0).collect();
+    let dir: Vec<f64> = (0..10).map(|i| ((i * 7) % 10) as f64 / 16.0 - 0.25).collect();
+    let (x, v) = (params_from(&model, &vals), params_from(&model, &dir));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let b = Bounder::new(&model.graph, model.loss);
+        pool.install(|| b.fused2(&x, &v, 0.25)).expect("covered")
+    };
+    let one = run(1);
+    for threads in [2, 3] {
+        let many = run(threads);
+        for (a, b) in one.iter().zip(&many) {
+            assert_eq!((a.lo().to_bits(), a.hi().to_bits()), (b.lo().to_bits(), b.hi().to_bits()), "{threads} threads");
+        }
+    }
+}

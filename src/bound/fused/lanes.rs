@@ -44,13 +44,13 @@ pub fn select(c: bool, a: f64, b: f64) -> f64 {
 /// The smaller of `a` and `b`, NaN if either is.
 #[inline(always)]
 pub fn min(a: f64, b: f64) -> f64 {
-    select(a < b || a.is_nan(), a, b)
+    select((a < b) | a.is_nan(), a, b)
 }
 
 /// The larger of `a` and `b`, NaN if either is.
 #[inline(always)]
 pub fn max(a: f64, b: f64) -> f64 {
-    select(a > b || a.is_nan(), a, b)
+    select((a > b) | a.is_nan(), a, b)
 }
 
 /// An interval `[lo, hi]` as two doubles.
@@ -98,14 +98,14 @@ fn sum_up(x: f64, y: f64) -> f64 {
 pub fn mul_dn(x: f64, y: f64) -> f64 {
     let p = x * y;
     let err = x.mul_add(y, -p);
-    select(err < 0.0 || (p.abs() < TINY && x != 0.0 && y != 0.0), next_dn(p), p)
+    select((err < 0.0) | ((p.abs() < TINY) & (x != 0.0) & (y != 0.0)), next_dn(p), p)
 }
 
 #[inline(always)]
 pub fn mul_up(x: f64, y: f64) -> f64 {
     let p = x * y;
     let err = x.mul_add(y, -p);
-    select(err > 0.0 || (p.abs() < TINY && x != 0.0 && y != 0.0), next_up(p), p)
+    select((err > 0.0) | ((p.abs() < TINY) & (x != 0.0) & (y != 0.0)), next_up(p), p)
 }
 
 /// `x / y` rounded up, for `y > 0` (the residual `x - q y` is exact unless
@@ -114,7 +114,7 @@ pub fn mul_up(x: f64, y: f64) -> f64 {
 fn div_up(x: f64, y: f64) -> f64 {
     let q = x / y;
     let rem = (-q).mul_add(y, x);
-    select(rem > 0.0 || (q.abs() < TINY && x != 0.0), next_up(q), q)
+    select((rem > 0.0) | ((q.abs() < TINY) & (x != 0.0)), next_up(q), q)
 }
 
 #[inline(always)]
@@ -182,7 +182,7 @@ pub fn quad_min(a: f64, b: f64, c: f64, e: f64) -> f64 {
     let e2 = select(c >= 0.0, mul_dn(e, e), mul_up(e, e));
     let at_e = sum_dn(sum_dn(a, mul_dn(b, e)), mul_dn(c, e2));
     let m = min(a, at_e);
-    let inside = c > 0.0 && b < 0.0 && -b <= 2.0 * c * e * (1.0 + 1e-12);
+    let inside = (c > 0.0) & (b < 0.0) & (-b <= 2.0 * c * e * (1.0 + 1e-12));
     let q = div_up(mul_up(b, b), 4.0 * c);
     select(inside, min(m, sum_dn(a, -q)), m)
 }

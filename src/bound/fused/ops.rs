@@ -130,13 +130,55 @@ impl Kernel2 for DivK {
 /// `out = K(a, b)` elementwise (operands of the output's shape: broadcast
 /// ones are expanded first).
 fn run2<K: Kernel2>(out: &mut Planes, a: &Planes, b: &Planes, p: [f64; 3]) {
-    pulp::Arch::new().dispatch(BinaryOp::<K> { out, a, b, p, kernel: std::marker::PhantomData });
+    let n = out.len();
+    let a: [&[f64]; 8] = std::array::from_fn(|i| &a.v[i][..n]);
+    let b: [&[f64]; 8] = std::array::from_fn(|i| &b.v[i][..n]);
+    let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut out.v;
+    let o = [
+        &mut o0[..n],
+        &mut o1[..n],
+        &mut o2[..n],
+        &mut o3[..n],
+        &mut o4[..n],
+        &mut o5[..n],
+        &mut o6[..n],
+        &mut o7[..n],
+    ];
+    split::<K>(a, b, o, p);
+}
+
+/// Elements per piece of work for the thread pool. Each element's result
+/// depends on that element alone, so the split never changes a bit.
+const CHUNK: usize = 4096;
+
+/// Runs the kernel over halves on the thread pool until pieces are small.
+fn split<K: Kernel2>(a: [&[f64]; 8], b: [&[f64]; 8], o: [&mut [f64]; 8], p: [f64; 3]) {
+    let n = o[0].len();
+    // One thread: no hand-off to the pool at all.
+    if n <= CHUNK || rayon::current_num_threads() == 1 {
+        pulp::Arch::new().dispatch(BinaryOp::<K> { a, b, o, p, kernel: std::marker::PhantomData });
+        return;
+    }
+    let mid = n / 2;
+    let (al, ar) = halves(a, mid);
+    let (bl, br) = halves(b, mid);
+    let (ol, or) = halves_mut(o, mid);
+    rayon::join(|| split::<K>(al, bl, ol, p), || split::<K>(ar, br, or, p));
+}
+
+fn halves(x: [&[f64]; 8], mid: usize) -> ([&[f64]; 8], [&[f64]; 8]) {
+    (x.map(|s| &s[..mid]), x.map(|s| &s[mid..]))
+}
+
+fn halves_mut(x: [&mut [f64]; 8], mid: usize) -> ([&mut [f64]; 8], [&mut [f64]; 8]) {
+    let [x0, x1, x2, x3, x4, x5, x6, x7] = x.map(|s| s.split_at_mut(mid));
+    ([x0.0, x1.0, x2.0, x3.0, x4.0, x5.0, x6.0, x7.0], [x0.1, x1.1, x2.1, x3.1, x4.1, x5.1, x6.1, x7.1])
 }
 
 struct BinaryOp<'a, K> {
-    out: &'a mut Planes,
-    a: &'a Planes,
-    b: &'a Planes,
+    a: [&'a [f64]; 8],
+    b: [&'a [f64]; 8],
+    o: [&'a mut [f64]; 8],
     p: [f64; 3],
     kernel: std::marker::PhantomData<K>,
 }
@@ -145,9 +187,9 @@ impl<K: Kernel2> pulp::WithSimd for BinaryOp<'_, K> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let [a0, a1, a2, a3, a4, a5, a6, a7] = &self.a.v;
-        let [b0, b1, b2, b3, b4, b5, b6, b7] = &self.b.v;
-        let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = self.a;
+        let [b0, b1, b2, b3, b4, b5, b6, b7] = self.b;
+        let [o0, o1, o2, o3, o4, o5, o6, o7] = self.o;
         loop2::<K>(
             self.p, a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7, o0, o1, o2, o3, o4, o5, o6, o7,
         );

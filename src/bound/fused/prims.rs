@@ -76,7 +76,7 @@ fn about_centre(u1: I, u2: I, s0: I, s1: I, s2: I, e: f64) -> [I; 3] {
 fn ratio(t: I, c: I, s: [I; 3], value: I, third: I) -> I {
     let d = sub(t, c);
     let near_limit = 1e-4 * (1.0 + max(c.0.abs(), c.1.abs()));
-    let far = (d.0 > 0.0 || d.1 < 0.0) && min(d.0.abs(), d.1.abs()) > near_limit;
+    let far = ((d.0 > 0.0) | (d.1 < 0.0)) & (min(d.0.abs(), d.1.abs()) > near_limit);
     let quotient = div_pos(sub(sub(value, s[0]), mul(s[1], d)), sqr(d));
     let series = add(s[2], div6(mul(third, d)));
     (select(far, quotient.0, series.0), select(far, quotient.1, series.1))
