@@ -30,8 +30,10 @@
 //! [`Optimizer`] trait (`examples/embed.rs` steps one in its own loop).
 //!
 //! Layers, each using only those before it: `interval`, `tensor`, `expr`,
-//! [`lang`], [`simplify`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`]. See `docs/` for the
-//! language, the command line and the methods.
+//! [`lang`], [`simplify`], [`plan`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`](mod@bench)
+//! ([`plan`] computes its constant nodes through [`eval`]'s value domain,
+//! the one edge back). See `docs/` for the language, the command line, the
+//! methods and `docs/performance.md` for the engine's speed.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]

@@ -6,7 +6,7 @@
 //! directions (SafeCombination's), and one step each of sgd, adam, saferate
 //! and safecombination, continuing from the previous step as in a run. The
 //! report also gives the peak resident memory and the cost of a scalar `exp`
-//! loop after a matrix product (see [`crate::tensor::clear_upper_state`]):
+//! loop after a matrix product (see `tensor::clear_upper_state`):
 //! when that figure exceeds the clean one, the upper-state penalty is back.
 
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 //! shapes. It is `Send + Sync`, so one plan can serve several threads
 //! through an `Arc`.
 //!
-//! [`walk`] holds the only `match` over [`Op`](crate::expr::Op) for the
+//! [`walk`] holds the only `match` over [`Op`] for the
 //! passes that run on a plan: a [`walk::Domain`] says what each kind of
 //! operation does to its values (or, run in reverse, to its adjoints), and
 //! the compiler checks that every domain covers every operation.
