@@ -5,7 +5,7 @@
 //! rounded up. Two or three products per interval product instead of one
 //! interval operation per term.
 
-use super::lanes::{I, add, dn, fold, meet, up};
+use super::lanes::{add, dn, fold, meet, up};
 use super::pool::Buf;
 use super::{Planes, RH, RL};
 use crate::tensor::{Shape, View, gemm, left_dims, right_dims};
@@ -89,44 +89,44 @@ pub(super) fn matmul(out: &mut Planes, a: &Planes, sa: Shape, b: &Planes, sb: Sh
     let plane = |d: usize, hi: bool| -> &[f64] {
         acc[d].as_ref().map_or(&zeros[..], |(l, h)| if hi { &h[..] } else { &l[..] })
     };
-    let deg: [&[f64]; 10] = std::array::from_fn(|i| plane(i / 2, i % 2 == 1));
-    let range = ranges.as_ref().map(|(l, h)| [&l[..], &h[..]]);
-    pulp::Arch::new().dispatch(Finish { out, deg, range, e });
+    let d: [&[f64]; 10] = std::array::from_fn(|i| plane(i / 2, i % 2 == 1));
+    let (rl, rh) = match &ranges {
+        Some((l, h)) => (&l[..], &h[..]),
+        None => (d[0], d[1]),
+    };
+    let both = if ranges.is_some() { 1.0 } else { 0.0 };
+    let x = [d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]];
+    let y = [d[8], d[9], rl, rh, rl, rh, rl, rh];
+    let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut out.v;
+    let o = [
+        &mut o0[..n],
+        &mut o1[..n],
+        &mut o2[..n],
+        &mut o3[..n],
+        &mut o4[..n],
+        &mut o5[..n],
+        &mut o6[..n],
+        &mut o7[..n],
+    ];
+    super::ops::split::<Finish>(x, y, o, [e, both, 0.0]);
 }
 
-/// `c0`, `c1`, the fold of degrees 2 to 4, and the range, per element.
-struct Finish<'a> {
-    out: &'a mut Planes,
-    deg: [&'a [f64]; 10],
-    range: Option<[&'a [f64]; 2]>,
-    e: f64,
-}
+/// `c0`, `c1`, the fold of degrees 2 to 4 into `C2`, and the range: the
+/// polynomial's own, met with the interval product's when `p[1]` is 1.
+/// `x` holds degrees 0 to 3, `y` degree 4 and the product's range.
+struct Finish;
 
-impl pulp::WithSimd for Finish<'_> {
-    type Output = ();
+impl super::ops::Kernel2 for Finish {
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let n = self.out.len();
-        let d: [&[f64]; 10] = self.deg.map(|p| &p[..n]);
-        let at = |i: usize, q: usize| -> I { (d[2 * i][q], d[2 * i + 1][q]) };
-        let e = self.e;
-        let (rl, rh) = match self.range {
-            Some([l, h]) => (&l[..n], &h[..n]),
-            None => (d[0], d[1]),
-        };
-        let both = self.range.is_some();
-        let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut self.out.v;
-        let (o0, o1, o2, o3) = (&mut o0[..n], &mut o1[..n], &mut o2[..n], &mut o3[..n]);
-        let (o4, o5, o6, o7) = (&mut o4[..n], &mut o5[..n], &mut o6[..n], &mut o7[..n]);
-        for q in 0..n {
-            let (c0, c1) = (at(0, q), at(1, q));
-            let c2 = fold(at(2, q), at(3, q), at(4, q), e);
-            let own = fold(c0, c1, c2, e);
-            let met = meet((rl[q], rh[q]), own);
-            let r = (if both { met.0 } else { own.0 }, if both { met.1 } else { own.1 });
-            (o0[q], o1[q], o2[q], o3[q]) = (c0.0, c0.1, c1.0, c1.1);
-            (o4[q], o5[q], o6[q], o7[q]) = (c2.0, c2.1, r.0, r.1);
-        }
+    fn k(x: super::ops::El, y: super::ops::El, p: [f64; 3]) -> super::ops::El {
+        let e = p[0];
+        let (c0, c1) = (x[0], x[1]);
+        let c2 = fold(x[2], x[3], y[0], e);
+        let own = fold(c0, c1, c2, e);
+        let met = meet(y[1], own);
+        let both = p[1] == 1.0;
+        let r = (if both { met.0 } else { own.0 }, if both { met.1 } else { own.1 });
+        [c0, c1, c2, r]
     }
 }
 

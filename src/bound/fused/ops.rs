@@ -152,7 +152,7 @@ fn run2<K: Kernel2>(out: &mut Planes, a: &Planes, b: &Planes, p: [f64; 3]) {
 const CHUNK: usize = 4096;
 
 /// Runs the kernel over halves on the thread pool until pieces are small.
-fn split<K: Kernel2>(a: [&[f64]; 8], b: [&[f64]; 8], o: [&mut [f64]; 8], p: [f64; 3]) {
+pub(super) fn split<K: Kernel2>(a: [&[f64]; 8], b: [&[f64]; 8], o: [&mut [f64]; 8], p: [f64; 3]) {
     let n = o[0].len();
     // One thread: no hand-off to the pool at all.
     if n <= CHUNK || rayon::current_num_threads() == 1 {
