@@ -299,9 +299,14 @@ impl Domain for Pass<'_> {
         let e = self.e;
         let deg = self.deg(a);
         let shape_a = self.plan.shape(a);
-        let (slot, inp) = self.split(out, if op == Reduce::LogSumExp { 2 } else { deg });
+        let shape = self.plan.shape(out);
+        let (before, rest) = self.work.split_at_mut(out.index());
+        let (slot, tail) = rest.split_first_mut().expect("the node's slot");
+        let [.., s1, s2] = tail else { unreachable!("two scratch slots") };
+        slot.reset(shape, if op == Reduce::LogSumExp { 2 } else { deg });
+        let inp = Inputs { constants: self.constants, work: before };
         let ok = match op {
-            Reduce::LogSumExp => prims::logsumexp(slot, inp.get(a), shape_a, axis, e),
+            Reduce::LogSumExp => prims::logsumexp(slot, inp.get(a), shape_a, axis, e, [s1, s2]),
             _ => {
                 ops::sum(slot, inp.get(a), shape_a, axis, op == Reduce::Mean, e);
                 true

@@ -113,27 +113,27 @@ fn softplus_el(el: El, e: f64) -> El {
 
 /// `exp(u)` or `log(u)`, rule 1 (`sigma''` increasing on the range).
 #[inline(always)]
-fn increasing_el(f: Func, el: El, e: f64) -> El {
+fn increasing_el<const LOG: bool>(el: El, e: f64) -> El {
     let [c, u1, u2, range] = el;
     let y = hull(range, c);
-    let value = |x: I| if f == Func::Exp { exp_i(x) } else { ln_i(x) };
-    // sigma, sigma', sigma''/2 at c, and sigma''' over an interval.
-    let (s, third): ([I; 3], fn(I) -> I) = if f == Func::Exp {
-        let v = exp_i(c);
-        ([v, v, scale(v, 0.5)], exp_i)
+    // sigma, sigma', sigma''/2 at c; sigma at t, and sigma''' over hull(c, t).
+    let recip = |x: I| (super::lanes::dn(1.0 / x.1), super::lanes::up(1.0 / x.0));
+    let value = |x: I| if LOG { ln_i(x) } else { exp_i(x) };
+    let third = |x: I| {
+        let r = recip(x);
+        if LOG { scale(mul(sqr(r), r), 2.0) } else { exp_i(x) }
+    };
+    let s = if LOG {
+        let r = recip(c);
+        [ln_i(c), r, scale(neg(sqr(r)), 0.5)]
     } else {
-        let r = (super::lanes::dn(1.0 / c.1), super::lanes::up(1.0 / c.0));
-        let third = |x: I| {
-            let r = (super::lanes::dn(1.0 / x.1), super::lanes::up(1.0 / x.0));
-            scale(mul(sqr(r), r), 2.0)
-        };
-        ([ln_i(c), r, scale(neg(sqr(r)), 0.5)], third)
+        let v = exp_i(c);
+        [v, v, scale(v, 0.5)]
     };
     let at = |t: f64| ratio((t, t), c, s, value((t, t)), third(hull(c, (t, t))));
     let (ra, rb) = (at(y.0), at(y.1));
     let [c0, c1, c2] = about_centre(u1, u2, s[0], s[1], (ra.0, rb.1), e);
-    let r = value(y);
-    finish(c0, c1, c2, r, e)
+    finish(c0, c1, c2, value(y), e)
 }
 
 /// `f(u)` for every element of `a`; `false` where the pass declines (`log`
@@ -167,51 +167,66 @@ impl super::ops::Kernel for Softplus {
 impl super::ops::Kernel for Exp {
     #[inline(always)]
     fn k(el: El, e: f64) -> El {
-        increasing_el(Func::Exp, el, e)
+        increasing_el::<false>(el, e)
     }
 }
 
 impl super::ops::Kernel for Log {
     #[inline(always)]
     fn k(el: El, e: f64) -> El {
-        increasing_el(Func::Log, el, e)
-    }
-}
-
-#[inline(always)]
-fn compose_el(f: Func, el: El, e: f64) -> Option<El> {
-    match f {
-        Func::Softplus => Some(softplus_el(el, e)),
-        Func::Exp => Some(increasing_el(f, el, e)),
-        Func::Log if hull(el[3], el[0]).0 > 0.0 => Some(increasing_el(f, el, e)),
-        _ => None,
+        increasing_el::<true>(el, e)
     }
 }
 
 /// `log(sum(exp(u)))` over groups of `a` (shape `sa`): `m + log(sum exp(u - m))`
-/// with `m` the largest centre of the group, an exact shift.
-pub(super) fn logsumexp(out: &mut Planes, a: &Planes, sa: Shape, axis: Option<usize>, e: f64) -> bool {
+/// with `m` the largest centre of the group, an exact shift. The shifted
+/// arguments and their exponentials go through `shifted` and `ex` (scratch
+/// planes), so that both primitives run as whole-plane kernels.
+pub(super) fn logsumexp(
+    out: &mut Planes,
+    a: &Planes,
+    sa: Shape,
+    axis: Option<usize>,
+    e: f64,
+    [shifted, ex]: [&mut Planes; 2],
+) -> bool {
     let (rows, cols) = sa.dims2();
     let groups: Vec<Vec<usize>> = match (sa, axis) {
         (Shape::Matrix(..), Some(0)) => (0..cols).map(|j| (0..rows).map(|i| i * cols + j).collect()).collect(),
         (Shape::Matrix(..), Some(1)) => (0..rows).map(|i| (0..cols).map(|j| i * cols + j).collect()).collect(),
         _ => vec![(0..sa.len()).collect()],
     };
-    for (g, group) in groups.iter().enumerate() {
-        let m =
-            group.iter().map(|&k| a.v[super::L0][k] * 0.5 + a.v[super::H0][k] * 0.5).fold(f64::NEG_INFINITY, f64::max);
-        let shift = (m, m);
-        let mut sum = [(0.0, 0.0); 4];
+    let centre = |k: usize| a.v[super::L0][k] * 0.5 + a.v[super::H0][k] * 0.5;
+    let shifts: Vec<f64> =
+        groups.iter().map(|g| g.iter().map(|&k| centre(k)).fold(f64::NEG_INFINITY, f64::max)).collect();
+    shifted.reset(sa, a.deg);
+    for (group, &m) in groups.iter().zip(&shifts) {
         for &k in group {
             let [c0, c1, c2, r] = load(a, k);
-            let ex = increasing_el(Func::Exp, [sub(c0, shift), c1, c2, sub(r, shift)], e);
-            for (s, x) in sum.iter_mut().zip(ex) {
+            store(shifted, k, [sub(c0, (m, m)), c1, c2, sub(r, (m, m))]);
+        }
+    }
+    ex.reset(sa, 2);
+    if !compose(ex, Func::Exp, shifted, e) {
+        return false;
+    }
+    let out_shape = out.shape.expect("shaped");
+    shifted.reset(out_shape, 2);
+    for (g, group) in groups.iter().enumerate() {
+        let mut sum = [(0.0, 0.0); 4];
+        for &k in group {
+            for (s, x) in sum.iter_mut().zip(load(ex, k)) {
                 *s = add(*s, x);
             }
         }
-        let sum = finish(sum[0], sum[1], sum[2], sum[3], e);
-        let Some([l0, l1, l2, lr]) = compose_el(Func::Log, sum, e) else { return false };
-        store(out, g, finish(add(l0, shift), l1, l2, add(lr, shift), e));
+        store(shifted, g, finish(sum[0], sum[1], sum[2], sum[3], e));
+    }
+    if !compose(out, Func::Log, shifted, e) {
+        return false;
+    }
+    for (g, &m) in shifts.iter().enumerate() {
+        let [l0, l1, l2, lr] = load(out, g);
+        store(out, g, finish(add(l0, (m, m)), l1, l2, add(lr, (m, m)), e));
     }
     true
 }
