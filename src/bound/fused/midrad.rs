@@ -97,17 +97,7 @@ pub(super) fn matmul(out: &mut Planes, a: &Planes, sa: Shape, b: &Planes, sb: Sh
     let both = if ranges.is_some() { 1.0 } else { 0.0 };
     let x = [d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]];
     let y = [d[8], d[9], rl, rh, rl, rh, rl, rh];
-    let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut out.v;
-    let o = [
-        &mut o0[..n],
-        &mut o1[..n],
-        &mut o2[..n],
-        &mut o3[..n],
-        &mut o4[..n],
-        &mut o5[..n],
-        &mut o6[..n],
-        &mut o7[..n],
-    ];
+    let o = out.planes_mut();
     super::ops::split::<Finish>(x, y, o, [e, both, 0.0]);
 }
 

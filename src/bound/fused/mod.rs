@@ -85,6 +85,12 @@ impl Planes {
         self.v[0].len()
     }
 
+    /// The eight planes, mutable, each as long as the node.
+    pub fn planes_mut(&mut self) -> [&mut [f64]; 8] {
+        let n = self.len();
+        self.v.each_mut().map(|p| &mut p[..n])
+    }
+
     /// Element `k` as intervals `(c0, c1, c2, range)`.
     pub fn get(&self, k: usize) -> [(f64, f64); 4] {
         let v = &self.v;

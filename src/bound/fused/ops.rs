@@ -133,17 +133,7 @@ fn run2<K: Kernel2>(out: &mut Planes, a: &Planes, b: &Planes, p: [f64; 3]) {
     let n = out.len();
     let a: [&[f64]; 8] = std::array::from_fn(|i| &a.v[i][..n]);
     let b: [&[f64]; 8] = std::array::from_fn(|i| &b.v[i][..n]);
-    let [o0, o1, o2, o3, o4, o5, o6, o7] = &mut out.v;
-    let o = [
-        &mut o0[..n],
-        &mut o1[..n],
-        &mut o2[..n],
-        &mut o3[..n],
-        &mut o4[..n],
-        &mut o5[..n],
-        &mut o6[..n],
-        &mut o7[..n],
-    ];
+    let o = out.planes_mut();
     split::<K>(a, b, o, p);
 }
 
