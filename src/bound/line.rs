@@ -114,6 +114,15 @@ impl<'g> Bounder<'g> {
         Bounder { graph, root, constants, varying, fused: OnceLock::new() }
     }
 
+    /// The bounder of `root`, its fused pass running `plan` (compiled from
+    /// the same graph and root), so that an evaluator's plan serves both.
+    pub(crate) fn with_plan(graph: &'g Graph, root: NodeId, plan: std::sync::Arc<crate::plan::Plan>) -> Self {
+        let b = Self::new(graph, root);
+        // A fresh cell: setting it cannot fail.
+        let _ = b.fused.set(Fused2::new(plan, &b.constants));
+        b
+    }
+
     /// The graph.
     pub fn graph(&self) -> &'g Graph {
         self.graph

@@ -4,8 +4,8 @@
 //!
 //! Each node holds, per element, `u(z) in c0 + c1 z + C2 z^2` (three
 //! intervals) and a value range, in eight planes of doubles. Every loop is
-//! branch-free interval arithmetic ([`lanes`]) that the compiler vectorizes;
-//! matrix products are mid-radius products through faer with a rigorous
+//! branch-free interval arithmetic ([`lanes`]), run under pulp's dispatch
+//! and split over rayon's pool by element; matrix products are mid-radius products through faer with a rigorous
 //! rounding-error term ([`midrad`]); the primitives use the same sharp rules
 //! as the general pass (`fast2`), from the vectorized kernels widened by
 //! their documented error. The result encloses the same polynomial as the
@@ -66,13 +66,14 @@ impl Planes {
         self.deg = deg;
     }
 
-    /// The constant planes of an interval value.
-    fn constant(shape: Shape, value: &IVal) -> Self {
+    /// The constant planes of an interval value, with its midpoint-radius
+    /// form when it enters a matrix product.
+    fn constant(shape: Shape, value: &IVal, product: bool) -> Self {
         let lo: Vec<f64> = value.iter().map(|i| i.lo()).collect();
         let hi: Vec<f64> = value.iter().map(|i| i.hi()).collect();
         let n = lo.len();
         let z = vec![0.0; n];
-        let midrad = Some(Arc::new(midrad::MidRad::new(&lo, &hi)));
+        let midrad = product.then(|| Arc::new(midrad::MidRad::new(&lo, &hi)));
         Planes {
             v: [lo.clone(), hi.clone(), z.clone(), z.clone(), z.clone(), z, lo, hi],
             shape: Some(shape),
@@ -89,12 +90,6 @@ impl Planes {
     pub fn planes_mut(&mut self) -> [&mut [f64]; 8] {
         let n = self.len();
         self.v.each_mut().map(|p| &mut p[..n])
-    }
-
-    /// Element `k` as intervals `(c0, c1, c2, range)`.
-    pub fn get(&self, k: usize) -> [(f64, f64); 4] {
-        let v = &self.v;
-        [(v[L0][k], v[H0][k]), (v[L1][k], v[H1][k]), (v[L2][k], v[H2][k]), (v[RL][k], v[RH][k])]
     }
 
     /// Whether every plane is finite (an integer reduction that vectorizes).
@@ -122,9 +117,22 @@ impl Fused2 {
         if !plan.varying().iter().all(|&id| covered(plan.op(id))) {
             return None;
         }
+        // Planes for the constants that varying nodes read (not, say, the
+        // data a constant node is computed from), and the midpoint-radius
+        // form for those that enter a product.
+        let mut read = vec![None; plan.len()];
+        for &id in plan.varying() {
+            let product = matches!(plan.op(id), Op::MatMul(..));
+            for c in plan.op(id).children() {
+                if constants.get(c.index()).is_some_and(Option::is_some) {
+                    read[c.index()] = Some(product || read[c.index()] == Some(true));
+                }
+            }
+        }
         let planes = (0..plan.len())
             .map(|i| {
-                constants.get(i).and_then(Option::as_ref).map(|c| Planes::constant(plan.shape(NodeId(i as u32)), c))
+                let product = read[i]?;
+                Some(Planes::constant(plan.shape(NodeId(i as u32)), constants[i].as_ref()?, product))
             })
             .collect();
         // One slot per node, then two scratch slots for broadcast operands.
@@ -158,7 +166,7 @@ impl Fused2 {
         if p.len() != 1 || !p.finite() {
             return None;
         }
-        let [c0, c1, c2, _] = p.get(0);
+        let [c0, c1, c2, _] = ops::load(p, 0);
         let iv = |(lo, hi): (f64, f64)| Interval::new(lo, hi);
         Some([iv(c0), iv(c1), iv(c2)])
     }
@@ -188,15 +196,23 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     fn planes(&self, id: NodeId) -> &Planes {
-        self.constants[id.index()].as_ref().unwrap_or(&self.work[id.index()])
+        Inputs { constants: self.constants, work: self.work }.get(id)
     }
 
     /// The output planes of `out` (shaped) and the planes of the nodes before it.
     fn split(&mut self, out: NodeId, deg: u8) -> (&mut Planes, Inputs<'_>) {
+        let (slot, inp, _) = self.split_scratch(out, deg);
+        (slot, inp)
+    }
+
+    /// [`split`](Self::split), and the two scratch slots after the nodes'.
+    fn split_scratch(&mut self, out: NodeId, deg: u8) -> (&mut Planes, Inputs<'_>, [&mut Planes; 2]) {
+        let shape = self.plan.shape(out);
         let (before, rest) = self.work.split_at_mut(out.index());
-        let slot = &mut rest[0];
-        slot.reset(self.plan.shape(out), deg);
-        (slot, Inputs { constants: self.constants, work: before })
+        let (slot, tail) = rest.split_first_mut().expect("the node's slot");
+        let [.., s1, s2] = tail else { unreachable!("two scratch slots") };
+        slot.reset(shape, deg);
+        (slot, Inputs { constants: self.constants, work: before }, [s1, s2])
     }
 
     fn deg(&self, id: NodeId) -> u8 {
@@ -253,11 +269,7 @@ impl Domain for Pass<'_> {
             Binary::Div => return self.decline(),
         };
         let shape = self.plan.shape(out);
-        let (before, rest) = self.work.split_at_mut(out.index());
-        let (slot, tail) = rest.split_first_mut().expect("the node's slot");
-        let [.., sa, sb] = tail else { unreachable!("two scratch slots") };
-        slot.reset(shape, deg);
-        let inp = Inputs { constants: self.constants, work: before };
+        let (slot, inp, [sa, sb]) = self.split_scratch(out, deg);
         // Broadcast operands are expanded first, so that the loop runs flat.
         let expand = |p: &'_ Planes, scratch: &'_ mut Planes| -> bool {
             if p.shape == Some(shape) {
@@ -305,14 +317,9 @@ impl Domain for Pass<'_> {
         let e = self.e;
         let deg = self.deg(a);
         let shape_a = self.plan.shape(a);
-        let shape = self.plan.shape(out);
-        let (before, rest) = self.work.split_at_mut(out.index());
-        let (slot, tail) = rest.split_first_mut().expect("the node's slot");
-        let [.., s1, s2] = tail else { unreachable!("two scratch slots") };
-        slot.reset(shape, if op == Reduce::LogSumExp { 2 } else { deg });
-        let inp = Inputs { constants: self.constants, work: before };
+        let (slot, inp, scratch) = self.split_scratch(out, if op == Reduce::LogSumExp { 2 } else { deg });
         let ok = match op {
-            Reduce::LogSumExp => prims::logsumexp(slot, inp.get(a), shape_a, axis, e, [s1, s2]),
+            Reduce::LogSumExp => prims::logsumexp(slot, inp.get(a), shape_a, axis, e, scratch),
             _ => {
                 ops::sum(slot, inp.get(a), shape_a, axis, op == Reduce::Mean, e);
                 true
