@@ -104,10 +104,8 @@ impl Domain for AdjointDomain<'_> {
     fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
         let x = self.values.get(a);
         let k = f64::from(n);
-        match n {
-            0 => {}
-            2 => self.send(out, a, Some(x), |g, x| g * (2.0 * x)),
-            _ => self.send(out, a, Some(x), |g, x| g * (k * x.powi(n - 1))),
+        if n != 0 {
+            self.send(out, a, Some(x), |g, x| g * (k * x.powi(n - 1)));
         }
     }
 

@@ -28,8 +28,9 @@ const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
 
+/// `a` where `c`, else `b`: a select, not a jump.
 #[inline(always)]
-fn select(c: bool, a: f64, b: f64) -> f64 {
+pub(crate) fn select(c: bool, a: f64, b: f64) -> f64 {
     if c { a } else { b }
 }
 

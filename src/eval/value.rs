@@ -93,10 +93,7 @@ impl Domain for ValueDomain<'_> {
 
     fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
         let (slot, v) = self.split(out);
-        match n {
-            2 => map_into(slot, v.get(a), |x| x * x),
-            _ => map_into(slot, v.get(a), |x| x.powi(n)),
-        }
+        map_into(slot, v.get(a), |x| x.powi(n));
     }
 
     fn powf(&mut self, out: NodeId, a: NodeId, p: f64) {

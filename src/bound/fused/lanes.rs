@@ -36,10 +36,7 @@ pub fn up_k(x: f64, k: f64) -> f64 {
     x + k * (x.abs() * U + ETA)
 }
 
-#[inline(always)]
-pub fn select(c: bool, a: f64, b: f64) -> f64 {
-    if c { a } else { b }
-}
+pub(crate) use crate::eval::kernels::select;
 
 /// The smaller of `a` and `b`, NaN if either is.
 #[inline(always)]
