@@ -2,18 +2,22 @@
 //! every parameter moves along a direction, `x = x0 + z v` with `z` in a
 //! region `Z` containing 0, and every node gets, per element, a [`Poly`]
 //! in `z` and a value range (the intersection of plain interval evaluation
-//! and the polynomial's own sharp range).
+//! and the polynomial's own sharp range). The pass is a domain of the
+//! plan's walker; [`Bounder`] holds what every pass over one root shares.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use super::defined::{Ranges, Tracked};
 use super::derivs::Prim;
 use super::fused::Fused2;
-use super::ieval::{IVal, broadcast2, eval_node, groups};
+use super::ieval::{IVal, IntervalDomain};
 use super::poly::{Poly, truncate};
 use super::primitive::enclose;
-use crate::expr::{Func, Graph, NodeId, Op};
+use crate::expr::{Func, Graph, NodeId};
 use crate::interval::Interval;
-use crate::tensor::{ITensor, Shape, Tensor};
+use crate::plan::Plan;
+use crate::plan::walk::{self, Binary, Domain, Reduce};
+use crate::tensor::{ITensor, Tensor};
 
 /// A varying node's enclosure: one polynomial and one range per element.
 #[derive(Clone, Debug)]
@@ -24,36 +28,108 @@ pub struct LineVal<const N: usize> {
     pub range: IVal,
 }
 
-/// Whether node `id` may be undefined somewhere on the region: a child
-/// that may be (`undefined`, indexed by node), or its own operation given
-/// its arguments' ranges (`range(child)`, one per element): a primitive
-/// outside its domain, or a division by a constant range holding 0. The
-/// enclosure's coefficients do not show it when the undefined part is
-/// multiplied by an exact 0 (`log(x) * 0`), so passes track it beside them.
-pub(super) fn may_be_undefined(
-    graph: &Graph,
-    id: NodeId,
-    undefined: &[bool],
-    range: impl Fn(NodeId) -> Vec<Interval>,
-) -> bool {
-    let op = graph.node(id).op;
-    if op.children().any(|c| undefined[c.index()]) {
-        return true;
+/// The enclosure machinery for one root of a graph: the plan, and the
+/// constant part bounded once, in [`Bounder::new`].
+#[derive(Clone, Debug)]
+pub struct Bounder<'g> {
+    pub(super) graph: &'g Graph,
+    pub(super) plan: Arc<Plan>,
+    /// Interval values of the constant nodes the root depends on.
+    pub(super) constants: Vec<Option<IVal>>,
+    /// The fused degree-2 line pass, compiled on first use (`None` inside
+    /// when the loss has an operation it does not cover).
+    fused: OnceLock<Option<Fused2>>,
+}
+
+impl<'g> Bounder<'g> {
+    /// The bounder of `root`, with its constant subgraph evaluated in
+    /// interval arithmetic.
+    pub fn new(graph: &'g Graph, root: NodeId) -> Self {
+        Self::compiled(graph, Arc::new(Plan::new(graph, root)))
     }
-    let prim = match op {
-        Op::Func(f, a) => Some((Prim::of(f), a)),
-        Op::PowI(a, n) if n < 0 => Some((Prim::Pow(f64::from(n)), a)),
-        Op::PowF(a, p) => Some((Prim::Pow(p.get()), a)),
-        Op::Div(_, b) => return range(b).iter().any(|r| r.contains(0.0)),
-        _ => None,
-    };
-    prim.is_some_and(|(p, a)| range(a).iter().any(|&r| !p.defined_on(r)))
+
+    /// The bounder of `plan`'s root (compiled from `graph`), with its
+    /// constant subgraph evaluated in interval arithmetic.
+    fn compiled(graph: &'g Graph, plan: Arc<Plan>) -> Self {
+        let mut d = IntervalDomain::new(&plan, &[]);
+        walk::forward(&plan, plan.fixed(), &mut d);
+        Bounder { graph, constants: d.vals, plan, fused: OnceLock::new() }
+    }
+
+    /// The bounder of `plan`'s root, sharing `plan` (compiled from `graph`)
+    /// with an evaluator, its fused pass included.
+    pub(crate) fn with_plan(graph: &'g Graph, plan: Arc<Plan>) -> Self {
+        let b = Self::compiled(graph, plan.clone());
+        // A fresh cell: setting it cannot fail.
+        let _ = b.fused.set(Fused2::new(plan, &b.constants));
+        b
+    }
+
+    /// The graph.
+    pub fn graph(&self) -> &'g Graph {
+        self.graph
+    }
+
+    /// The compiled plan.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
+    }
+
+    /// `[c0, c1, C2]` with `f(x0 + z v)` in `c0 + c1 z + C2 z^2` for every
+    /// `z` in `[0, e]`: SafeRate's bound, from the fused degree-2 pass where
+    /// it covers the loss (else, or where it declines, from [`line`](Self::line)).
+    ///
+    /// # Panics
+    /// If `x0` or `v` do not match the graph's parameter shapes.
+    #[track_caller]
+    pub fn line2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
+        self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c)
+    }
+
+    /// The fused degree-2 pass alone: the coefficients of [`line2`](Self::line2),
+    /// or `None` where it does not cover the loss or declines.
+    pub fn fused2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
+        let fused = self.fused.get_or_init(|| Fused2::new(self.plan.clone(), &self.constants));
+        fused.as_ref().and_then(|f| f.line(x0, v, e))
+    }
+
+    /// The root's per-element enclosures when every parameter moves as
+    /// `x0 + z v`, `z` in `z_box` (which must contain 0).
+    ///
+    /// # Panics
+    /// If `x0` or `v` do not match the graph's parameter shapes.
+    #[track_caller]
+    pub fn line<const N: usize>(&self, x0: &[Tensor], v: &[Tensor], z: Interval) -> LineVal<N> {
+        assert!(z.contains(0.0), "the region must contain 0");
+        let plan = &*self.plan;
+        let pass = LinePass { plan, constants: &self.constants, vals: vec![None; plan.len()], x0, v, z };
+        let mut d = Tracked::new(pass, plan.len());
+        walk::forward(plan, plan.varying(), &mut d);
+        let root = plan.root();
+        let mut out = match d.inner.vals[root.index()].take() {
+            Some(l) => l,
+            None => {
+                let c = self.constants[root.index()].as_ref().expect("the root is evaluated");
+                LineVal { polys: c.iter().map(|&x| Poly::constant(x)).collect(), range: c.clone() }
+            }
+        };
+        if d.undefined[root.index()] {
+            // Somewhere on the region the function is undefined: no remainder
+            // holds there, whatever the coefficients say.
+            for p in &mut out.polys {
+                p.c[N - 1] = Interval::ENTIRE;
+            }
+            out.range.iter_mut().for_each(|r| *r = Interval::ENTIRE);
+        }
+        out
+    }
 }
 
 /// A node's value during a pass.
+#[derive(Clone, Copy)]
 enum Val<'a, const N: usize> {
     Const(&'a IVal),
-    Var(LineVal<N>),
+    Var(&'a LineVal<N>),
 }
 
 impl<const N: usize> Val<'_, N> {
@@ -81,145 +157,101 @@ impl<const N: usize> Val<'_, N> {
             Val::Var(l) => l.polys.len(),
         }
     }
+
+    /// The coefficient plane of degree `i` as an interval matrix of
+    /// `shape`, or `None` where it is 0 (a constant has only degree 0).
+    fn plane(&self, i: usize, shape: crate::tensor::Shape) -> Option<ITensor> {
+        match self {
+            Val::Const(c) => (i == 0).then(|| ITensor::from_intervals(shape, c)),
+            Val::Var(l) => (!l.polys.iter().all(|p| p.c[i] == Interval::ZERO))
+                .then(|| ITensor::from_fn(shape, |e| l.polys[e].c[i])),
+        }
+    }
 }
 
-/// The enclosure machinery for one root of a graph: the constant part is
-/// bounded once, in [`Bounder::new`].
-#[derive(Clone, Debug)]
-pub struct Bounder<'g> {
-    pub(super) graph: &'g Graph,
-    pub(super) root: NodeId,
-    /// Interval values of the constant nodes the root depends on.
-    pub(super) constants: Vec<Option<IVal>>,
-    /// The varying nodes the root depends on, in topological order.
-    pub(super) varying: Vec<NodeId>,
-    /// The fused degree-2 line pass, compiled on first use (`None` inside
-    /// when the loss has an operation it does not cover).
-    fused: OnceLock<Option<Fused2>>,
+/// One degree-k line pass: the enclosure of each varying node.
+struct LinePass<'a, const N: usize> {
+    plan: &'a Plan,
+    constants: &'a [Option<IVal>],
+    vals: Vec<Option<LineVal<N>>>,
+    x0: &'a [Tensor],
+    v: &'a [Tensor],
+    z: Interval,
 }
 
-impl<'g> Bounder<'g> {
-    /// The bounder of `root`, with its constant subgraph evaluated in
-    /// interval arithmetic.
-    pub fn new(graph: &'g Graph, root: NodeId) -> Self {
-        let mut constants: Vec<Option<IVal>> = vec![None; root.index() + 1];
-        let mut varying = Vec::new();
-        for id in graph.reachable(root) {
-            if graph.node(id).varying {
-                varying.push(id);
-            } else {
-                constants[id.index()] = Some(eval_node(graph, id, &constants, &[]));
-            }
+impl<const N: usize> LinePass<'_, N> {
+    fn get(&self, id: NodeId) -> Val<'_, N> {
+        match &self.constants[id.index()] {
+            Some(c) => Val::Const(c),
+            None => Val::Var(self.vals[id.index()].as_ref().expect("children first")),
         }
-        Bounder { graph, root, constants, varying, fused: OnceLock::new() }
     }
 
-    /// The bounder of `root`, its fused pass running `plan` (compiled from
-    /// the same graph and root), so that an evaluator's plan serves both.
-    pub(crate) fn with_plan(graph: &'g Graph, root: NodeId, plan: std::sync::Arc<crate::plan::Plan>) -> Self {
-        let b = Self::new(graph, root);
-        // A fresh cell: setting it cannot fail.
-        let _ = b.fused.set(Fused2::new(plan, &b.constants));
-        b
+    fn set(&mut self, out: NodeId, v: LineVal<N>) {
+        self.vals[out.index()] = Some(v);
     }
 
-    /// The graph.
-    pub fn graph(&self) -> &'g Graph {
-        self.graph
+    /// Sets `out` from its polynomials and interval-evaluation ranges,
+    /// each range intersected with its polynomial's.
+    fn finish(&mut self, out: NodeId, polys: Vec<Poly<N>>, ranges: IVal) {
+        let z = self.z;
+        let range = ranges.iter().zip(&polys).map(|(r, p)| r.intersect(p.range(z)).unwrap_or(*r)).collect();
+        self.set(out, LineVal { polys, range });
     }
 
-    /// `[c0, c1, C2]` with `f(x0 + z v)` in `c0 + c1 z + C2 z^2` for every
-    /// `z` in `[0, e]`: SafeRate's bound, from the fused degree-2 pass where
-    /// it covers the loss (else, or where it declines, from [`line`](Self::line)).
-    ///
-    /// # Panics
-    /// If `x0` or `v` do not match the graph's parameter shapes.
-    #[track_caller]
-    pub fn line2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
-        self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c)
+    /// `prim` applied to every element of `a`.
+    fn compose_all(&self, a: Val<'_, N>, prim: Prim) -> LineVal<N> {
+        let (polys, range): (Vec<_>, Vec<_>) =
+            (0..a.len()).map(|e| compose_one(&a.poly(e), a.range(e), prim, self.z)).unzip();
+        LineVal { polys, range }
     }
 
-    /// The fused degree-2 pass alone: the coefficients of [`line2`](Self::line2),
-    /// or `None` where it does not cover the loss or declines.
-    pub fn fused2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
-        let fused = self.fused.get_or_init(|| {
-            let plan = std::sync::Arc::new(crate::plan::Plan::new(self.graph, self.root));
-            Fused2::new(plan, &self.constants)
-        });
-        fused.as_ref().and_then(|f| f.line(x0, v, e))
+    fn compose(&mut self, out: NodeId, a: NodeId, prim: Prim) {
+        let v = self.compose_all(self.get(a), prim);
+        self.set(out, v);
+    }
+}
+
+impl<const N: usize> Ranges for LinePass<'_, N> {
+    fn ranges(&self, id: NodeId) -> Vec<Interval> {
+        let v = self.get(id);
+        (0..v.len()).map(|e| v.range(e)).collect()
+    }
+}
+
+impl<const N: usize> Domain for LinePass<'_, N> {
+    fn param(&mut self, out: NodeId, index: usize) {
+        let z = self.z;
+        let polys: Vec<Poly<N>> =
+            self.x0[index].data().iter().zip(self.v[index].data()).map(|(&x, &d)| Poly::linear(x, d, z)).collect();
+        let range = polys.iter().map(|p| p.range(z)).collect();
+        self.set(out, LineVal { polys, range });
     }
 
-    /// The root's per-element enclosures when every parameter moves as
-    /// `x0 + z v`, `z` in `z_box` (which must contain 0).
-    ///
-    /// # Panics
-    /// If `x0` or `v` do not match the graph's parameter shapes.
-    #[track_caller]
-    pub fn line<const N: usize>(&self, x0: &[Tensor], v: &[Tensor], z: Interval) -> LineVal<N> {
-        assert!(z.contains(0.0), "the region must contain 0");
-        let mut vals: Vec<Option<Val<'_, N>>> = Vec::with_capacity(self.root.index() + 1);
-        for (i, c) in self.constants.iter().enumerate() {
-            vals.push(c.as_ref().map(Val::Const));
-            debug_assert!(i <= self.root.index());
-        }
-        let mut undefined = vec![false; self.root.index() + 1];
-        for &id in &self.varying {
-            let val = self.step(id, &vals, x0, v, z);
-            vals[id.index()] = Some(Val::Var(val));
-            undefined[id.index()] = may_be_undefined(self.graph, id, &undefined, |c| {
-                let v = vals[c.index()].as_ref().expect("children first");
-                (0..v.len()).map(|e| v.range(e)).collect()
-            });
-        }
-        let mut out = match vals[self.root.index()].take() {
-            Some(Val::Var(l)) => l,
-            Some(Val::Const(c)) => LineVal { polys: c.iter().map(|&x| Poly::constant(x)).collect(), range: c.clone() },
-            None => unreachable!("the root is evaluated"),
+    fn data(&mut self, _: NodeId, _: usize) {
+        unreachable!("constant nodes are not visited")
+    }
+
+    fn constant(&mut self, _: NodeId, _: f64) {
+        unreachable!("constant nodes are not visited")
+    }
+
+    fn neg(&mut self, out: NodeId, a: NodeId) {
+        let a = self.get(a);
+        let v = LineVal {
+            polys: (0..a.len()).map(|e| a.poly(e).neg()).collect(),
+            range: (0..a.len()).map(|e| -a.range(e)).collect(),
         };
-        if undefined[self.root.index()] {
-            // Somewhere on the region the function is undefined: no remainder
-            // holds there, whatever the coefficients say.
-            for p in &mut out.polys {
-                p.c[N - 1] = Interval::ENTIRE;
-            }
-            out.range.iter_mut().for_each(|r| *r = Interval::ENTIRE);
-        }
-        out
+        self.set(out, v);
     }
 
-    fn step<const N: usize>(
-        &self,
-        id: NodeId,
-        vals: &[Option<Val<'_, N>>],
-        x0: &[Tensor],
-        v: &[Tensor],
-        z: Interval,
-    ) -> LineVal<N> {
-        let graph = self.graph;
-        let node = graph.node(id);
-        let get = |n: NodeId| vals[n.index()].as_ref().expect("children first");
-        let sh = |n: NodeId| graph.shape(n);
-        let out = node.shape;
-        match node.op {
-            Op::Param(i) => {
-                let polys: Vec<Poly<N>> =
-                    x0[i].data().iter().zip(v[i].data()).map(|(&x, &d)| Poly::linear(x, d, z)).collect();
-                let range = polys.iter().map(|p| p.range(z)).collect();
-                LineVal { polys, range }
-            }
-            Op::Neg(a) => {
-                let a = get(a);
-                LineVal {
-                    polys: (0..a.len()).map(|e| a.poly(e).neg()).collect(),
-                    range: (0..a.len()).map(|e| -a.range(e)).collect(),
-                }
-            }
-            Op::Add(a, b) | Op::Sub(a, b) => {
-                let sub = matches!(node.op, Op::Sub(..));
-                let (va, vb) = (get(a), get(b));
-                let idx: Vec<usize> = (0..va.len()).collect();
-                let jdx: Vec<usize> = (0..vb.len()).collect();
-                let pairs = broadcast2(&idx, sh(a), &jdx, sh(b), out, |i, j| (i, j));
+    fn binary(&mut self, out: NodeId, op: Binary, a: NodeId, b: NodeId) {
+        let z = self.z;
+        let pairs = self.plan.pairs(out, a, b);
+        let (va, vb) = (self.get(a), self.get(b));
+        let (polys, ranges) = match op {
+            Binary::Add | Binary::Sub => {
+                let sub = op == Binary::Sub;
                 let polys = pairs
                     .iter()
                     .map(|&(i, j)| if sub { va.poly(i).sub(&vb.poly(j)) } else { va.poly(i).add(&vb.poly(j)) })
@@ -228,17 +260,12 @@ impl<'g> Bounder<'g> {
                     .iter()
                     .map(|&(i, j)| if sub { va.range(i) - vb.range(j) } else { va.range(i) + vb.range(j) })
                     .collect();
-                finish(polys, ranges, z)
+                (polys, ranges)
             }
-            Op::Mul(a, b) | Op::Div(a, b) => {
-                let div = matches!(node.op, Op::Div(..));
-                let (va, vb) = (get(a), get(b));
+            Binary::Mul | Binary::Div => {
+                let div = op == Binary::Div;
                 // The divisor's reciprocal, as an enclosure when it varies.
-                let recip: Option<LineVal<N>> =
-                    (div && !vb.is_const()).then(|| self.compose_all(vb, Prim::Pow(-1.0), z));
-                let idx: Vec<usize> = (0..va.len()).collect();
-                let jdx: Vec<usize> = (0..vb.len()).collect();
-                let pairs = broadcast2(&idx, sh(a), &jdx, sh(b), out, |i, j| (i, j));
+                let recip: Option<LineVal<N>> = (div && !vb.is_const()).then(|| self.compose_all(vb, Prim::Pow(-1.0)));
                 let mut polys = Vec::with_capacity(pairs.len());
                 let mut ranges = Vec::with_capacity(pairs.len());
                 for &(i, j) in &pairs {
@@ -261,44 +288,51 @@ impl<'g> Bounder<'g> {
                     polys.push(p);
                     ranges.push(if div && recip.is_none() { va.range(i) / vb.range(j) } else { va.range(i) * rb });
                 }
-                finish(polys, ranges, z)
+                (polys, ranges)
             }
-            Op::PowI(a, n) if n >= 0 => {
-                let va = get(a);
-                let polys = (0..va.len()).map(|e| va.poly(e).powi(n as u32, z)).collect();
-                let ranges = (0..va.len()).map(|e| va.range(e).powi(n)).collect();
-                finish(polys, ranges, z)
-            }
-            Op::PowI(a, n) => self.compose_all(get(a), Prim::Pow(f64::from(n)), z),
-            Op::PowF(a, p) => self.compose_all(get(a), Prim::Pow(p.get()), z),
-            Op::Func(f, a) => self.compose_all(get(a), Prim::of(f), z),
-            Op::Sum(a, axis) | Op::Mean(a, axis) => {
-                let va = get(a);
-                let mean = matches!(node.op, Op::Mean(..));
-                let mut polys = Vec::new();
-                let mut ranges = Vec::new();
-                for g in groups(sh(a), axis) {
+        };
+        self.finish(out, polys, ranges);
+    }
+
+    fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
+        if n < 0 {
+            return self.compose(out, a, Prim::Pow(f64::from(n)));
+        }
+        let (va, z) = (self.get(a), self.z);
+        let polys = (0..va.len()).map(|e| va.poly(e).powi(n as u32, z)).collect();
+        let ranges = (0..va.len()).map(|e| va.range(e).powi(n)).collect();
+        self.finish(out, polys, ranges);
+    }
+
+    fn powf(&mut self, out: NodeId, a: NodeId, p: f64) {
+        self.compose(out, a, Prim::Pow(p));
+    }
+
+    fn func(&mut self, out: NodeId, f: Func, a: NodeId) {
+        self.compose(out, a, Prim::of(f));
+    }
+
+    fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>) {
+        let (va, z) = (self.get(a), self.z);
+        let mut polys = Vec::new();
+        let mut ranges = Vec::new();
+        for g in self.plan.groups(a, axis) {
+            let (p, r) = match op {
+                Reduce::Sum | Reduce::Mean => {
                     let mut p = Poly::<N>::default();
                     let mut r = Interval::ZERO;
                     for &e in &g {
                         p = p.add(&va.poly(e));
                         r += va.range(e);
                     }
-                    if mean {
+                    if op == Reduce::Mean {
                         let inv = Interval::ONE / Interval::point(g.len() as f64);
                         p = p.scale(inv);
                         r *= inv;
                     }
-                    polys.push(p);
-                    ranges.push(r);
+                    (p, r)
                 }
-                finish(polys, ranges, z)
-            }
-            Op::LogSumExp(a, axis) => {
-                let va = get(a);
-                let mut polys = Vec::new();
-                let mut ranges = Vec::new();
-                for g in groups(sh(a), axis) {
+                Reduce::LogSumExp => {
                     // m + log(sum exp(u - m)) with m the largest centre: an exact shift.
                     let m = g.iter().map(|&e| va.poly(e).c[0].mid()).fold(f64::NEG_INFINITY, f64::max);
                     let mut sum = Poly::<N>::default();
@@ -312,47 +346,24 @@ impl<'g> Bounder<'g> {
                     }
                     let sum_range = sum_range.intersect(sum.range(z)).unwrap_or(sum_range);
                     let (lp, lr) = compose_one(&sum, sum_range, Prim::Func(Func::Log), z);
-                    polys.push(lp.add(&Poly::constant(Interval::point(m))));
-                    ranges.push(lr + m);
+                    (lp.add(&Poly::constant(Interval::point(m))), lr + m)
                 }
-                finish(polys, ranges, z)
-            }
-            Op::MatMul(a, b) => self.matmul(get(a), sh(a), get(b), sh(b), out, z),
-            Op::Data(_) | Op::Const(_) => unreachable!("constant nodes are not stepped"),
+            };
+            polys.push(p);
+            ranges.push(r);
         }
+        self.finish(out, polys, ranges);
     }
 
-    /// `prim` applied to every element of `a`.
-    fn compose_all<const N: usize>(&self, a: &Val<'_, N>, prim: Prim, z: Interval) -> LineVal<N> {
-        let (polys, range): (Vec<_>, Vec<_>) =
-            (0..a.len()).map(|e| compose_one(&a.poly(e), a.range(e), prim, z)).unzip();
-        LineVal { polys, range }
-    }
-
-    fn matmul<const N: usize>(
-        &self,
-        a: &Val<'_, N>,
-        sa: Shape,
-        b: &Val<'_, N>,
-        sb: Shape,
-        out: Shape,
-        z: Interval,
-    ) -> LineVal<N> {
-        // The coefficient planes of each side (a constant has only degree 0).
-        let planes = |v: &Val<'_, N>, shape: Shape| -> Vec<Option<ITensor>> {
-            (0..N)
-                .map(|i| match v {
-                    Val::Const(c) => (i == 0).then(|| ITensor::from_intervals(shape, c)),
-                    Val::Var(l) => (!l.polys.iter().all(|p| p.c[i] == Interval::ZERO))
-                        .then(|| ITensor::from_fn(shape, |e| l.polys[e].c[i])),
-                })
-                .collect()
-        };
-        let (ca, cb) = (planes(a, sa), planes(b, sb));
+    fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId) {
+        let (sa, sb, so, z) = (self.plan.shape(a), self.plan.shape(b), self.plan.shape(out), self.z);
+        let (va, vb) = (self.get(a), self.get(b));
         let mut full: Vec<Option<ITensor>> = vec![None; 2 * N - 1];
-        for (i, ai) in ca.iter().enumerate() {
+        let cb: Vec<Option<ITensor>> = (0..N).map(|j| vb.plane(j, sb)).collect();
+        for i in 0..N {
+            let Some(ai) = va.plane(i, sa) else { continue };
             for (j, bj) in cb.iter().enumerate() {
-                if let (Some(ai), Some(bj)) = (ai, bj) {
+                if let Some(bj) = bj {
                     let p = ai.matmul(bj);
                     match &mut full[i + j] {
                         Some(acc) => acc.add_assign(&p),
@@ -361,9 +372,8 @@ impl<'g> Bounder<'g> {
                 }
             }
         }
-        let n = out.len();
         let mut coefs = vec![Interval::ZERO; 2 * N - 1];
-        let polys: Vec<Poly<N>> = (0..n)
+        let polys: Vec<Poly<N>> = (0..so.len())
             .map(|e| {
                 for (d, f) in full.iter().enumerate() {
                     coefs[d] = f.as_ref().map_or(Interval::ZERO, |t| t.get(e));
@@ -371,15 +381,15 @@ impl<'g> Bounder<'g> {
                 truncate(&coefs, z)
             })
             .collect();
-        let ranges: IVal = if a.is_const() || b.is_const() {
+        let range: IVal = if va.is_const() || vb.is_const() {
             polys.iter().map(|p| p.range(z)).collect()
         } else {
-            let ra = ITensor::from_fn(sa, |e| a.range(e));
-            let rb = ITensor::from_fn(sb, |e| b.range(e));
+            let ra = ITensor::from_fn(sa, |e| va.range(e));
+            let rb = ITensor::from_fn(sb, |e| vb.range(e));
             let r = ra.matmul(&rb);
             polys.iter().enumerate().map(|(e, p)| r.get(e).intersect(p.range(z)).unwrap_or(r.get(e))).collect()
         };
-        LineVal { polys, range: ranges }
+        self.set(out, LineVal { polys, range });
     }
 }
 
@@ -405,10 +415,4 @@ pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Inte
     let p = u.compose(&one.s, one.s_k, z);
     let r = prim.value(y);
     (p, r.intersect(p.range(z)).unwrap_or(r))
-}
-
-/// Intersects each interval-evaluation range with its polynomial's range.
-fn finish<const N: usize>(polys: Vec<Poly<N>>, ranges: IVal, z: Interval) -> LineVal<N> {
-    let range = ranges.iter().zip(&polys).map(|(r, p)| r.intersect(p.range(z)).unwrap_or(*r)).collect();
-    LineVal { polys, range }
 }

@@ -25,6 +25,7 @@
 //! assert_eq!(e.holds_at(&m.graph, m.loss, 0.9), Some(true)); // decided exactly
 //! ```
 
+mod defined;
 mod derivs;
 mod facts;
 mod fast2;

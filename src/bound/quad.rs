@@ -10,12 +10,15 @@
 //! are contiguous, so a tensor of shape `[k, c]` is also the matrix
 //! `[k, c * ncoef]` that a product with a constant on its left needs.
 
+use super::defined::{Ranges, Tracked};
 use super::derivs::Prim;
-use super::ieval::{IVal, broadcast2, groups};
-use super::line::{Bounder, may_be_undefined};
+use super::ieval::IVal;
+use super::line::Bounder;
 use super::primitive::enclose;
-use crate::expr::{Func, NodeId, Op};
+use crate::expr::{Func, NodeId};
 use crate::interval::Interval;
+use crate::plan::Plan;
+use crate::plan::walk::{self, Binary, Domain, Reduce};
 use crate::tensor::{ITensor, Shape, Tensor};
 
 /// The layout of one element's coefficients for `m` directions.
@@ -53,9 +56,10 @@ pub struct QuadVal {
     pub range: IVal,
 }
 
+#[derive(Clone, Copy)]
 enum Val<'a> {
     Const(&'a IVal),
-    Var(QuadVal),
+    Var(&'a QuadVal),
 }
 
 /// The enclosure of one scalar: `c + g . eta + eta^T Q eta` over a box.
@@ -102,7 +106,7 @@ impl QuadEnclosure {
 }
 
 /// One element's coefficients (`w` of them) and range, for either kind of value.
-fn element(v: &Val<'_>, w: usize, e: usize) -> (Vec<Interval>, Interval) {
+fn element(v: Val<'_>, w: usize, e: usize) -> (Vec<Interval>, Interval) {
     match v {
         Val::Const(c) => {
             let mut x = vec![Interval::ZERO; w];
@@ -114,7 +118,7 @@ fn element(v: &Val<'_>, w: usize, e: usize) -> (Vec<Interval>, Interval) {
 }
 
 /// The number of elements of a value.
-fn val_len(v: &Val<'_>) -> usize {
+fn val_len(v: Val<'_>) -> usize {
     match v {
         Val::Const(c) => c.len(),
         Val::Var(q) => q.range.len(),
@@ -197,183 +201,61 @@ impl Bounder<'_> {
     #[track_caller]
     pub fn quad(&self, x0: &[Tensor], dirs: &[Vec<Tensor>], eta: &[Interval]) -> QuadEnclosure {
         let l = Layout { m: dirs.len() };
-        let w = l.width();
         assert_eq!(eta.len(), l.m);
         assert!(eta.iter().all(|e| e.contains(0.0)), "the box must contain 0");
-        let mut vals: Vec<Option<Val<'_>>> = self.constants.iter().map(|c| c.as_ref().map(Val::Const)).collect();
-        let mut undefined = vec![false; self.root.index() + 1];
-        for &id in &self.varying {
-            let v = self.quad_step(l, id, &vals, x0, dirs, eta);
-            vals[id.index()] = Some(Val::Var(v));
-            undefined[id.index()] = may_be_undefined(self.graph, id, &undefined, |c| {
-                let v = vals[c.index()].as_ref().expect("children first");
-                (0..val_len(v)).map(|e| element(v, w, e).1).collect()
-            });
-        }
-        let mut coef = match vals[self.root.index()].take() {
-            Some(Val::Var(v)) => v.coef,
-            Some(Val::Const(c)) => {
+        let plan = &*self.plan;
+        let pass = QuadPass { plan, l, constants: &self.constants, vals: vec![None; plan.len()], x0, dirs, eta };
+        let mut d = Tracked::new(pass, plan.len());
+        walk::forward(plan, plan.varying(), &mut d);
+        let root = plan.root();
+        let mut coef = match d.inner.vals[root.index()].take() {
+            Some(v) => v.coef,
+            None => {
                 let mut v = vec![Interval::ZERO; l.width()];
-                v[0] = c[0];
+                v[0] = self.constants[root.index()].as_ref().expect("the root is evaluated")[0];
                 v
             }
-            None => unreachable!(),
         };
         assert_eq!(coef.len(), l.width(), "the root must be a scalar");
-        if undefined[self.root.index()] {
+        if d.undefined[root.index()] {
             // Undefined somewhere on the box: no quadratic part holds there.
             coef[1 + l.m..].fill(Interval::ENTIRE);
         }
         QuadEnclosure { coef, layout: l, eta: eta.to_vec() }
     }
+}
 
-    fn quad_step(
-        &self,
-        l: Layout,
-        id: NodeId,
-        vals: &[Option<Val<'_>>],
-        x0: &[Tensor],
-        dirs: &[Vec<Tensor>],
-        eta: &[Interval],
-    ) -> QuadVal {
-        let w = l.width();
-        let graph = self.graph;
-        let node = graph.node(id);
-        let sh = |n: NodeId| graph.shape(n);
-        let get = |n: NodeId| vals[n.index()].as_ref().expect("children first");
-        let out = node.shape;
-        let el = |v: &Val<'_>, e: usize| element(v, w, e);
-        let len = val_len;
-        let mut coef = vec![Interval::ZERO; out.len() * w];
-        let mut range = vec![Interval::ZERO; out.len()];
-        match node.op {
-            Op::Param(p) => {
-                for (e, &x) in x0[p].data().iter().enumerate() {
-                    let c = &mut coef[e * w..(e + 1) * w];
-                    c[0] = Interval::point(x);
-                    for (i, d) in dirs.iter().enumerate() {
-                        c[l.g(i)] = Interval::point(d[p].data()[e]);
-                    }
-                    range[e] = poly_range(l, c, eta);
-                }
-            }
-            Op::Neg(a) => {
-                let a = get(a);
-                for e in 0..out.len() {
-                    let (x, r) = el(a, e);
-                    for (k, v) in x.iter().enumerate() {
-                        coef[e * w + k] = -*v;
-                    }
-                    range[e] = -r;
-                }
-            }
-            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) => {
-                let (va, vb) = (get(a), get(b));
-                let recip = matches!(node.op, Op::Div(..)).then(|| self.quad_compose(l, vb, Prim::Pow(-1.0), eta));
-                let vb = match &recip {
-                    Some(r) => &Val::Var(r.clone()),
-                    None => vb,
-                };
-                let idx: Vec<usize> = (0..len(va)).collect();
-                let jdx: Vec<usize> = (0..len(vb)).collect();
-                let pairs = broadcast2(&idx, sh(a), &jdx, sh(b), out, |i, j| (i, j));
-                for (e, &(i, j)) in pairs.iter().enumerate() {
-                    let (x, rx) = el(va, i);
-                    let (y, ry) = el(vb, j);
-                    let c = &mut coef[e * w..(e + 1) * w];
-                    let r = match node.op {
-                        Op::Add(..) => {
-                            for k in 0..w {
-                                c[k] = x[k] + y[k];
-                            }
-                            rx + ry
-                        }
-                        Op::Sub(..) => {
-                            for k in 0..w {
-                                c[k] = x[k] - y[k];
-                            }
-                            rx - ry
-                        }
-                        _ => {
-                            mul_el(l, &x, rx, &y, eta, c);
-                            rx * ry
-                        }
-                    };
-                    range[e] = r.intersect(poly_range(l, c, eta)).unwrap_or(r);
-                }
-            }
-            Op::PowI(a, n) if (0..=8).contains(&n) => {
-                let va = get(a);
-                for e in 0..out.len() {
-                    let (x, rx) = el(va, e);
-                    let mut acc = vec![Interval::ZERO; w];
-                    acc[0] = Interval::ONE;
-                    let mut racc = Interval::ONE;
-                    for _ in 0..n {
-                        let mut next = vec![Interval::ZERO; w];
-                        mul_el(l, &acc, racc, &x, eta, &mut next);
-                        racc *= rx;
-                        acc = next;
-                    }
-                    let r = rx.powi(n);
-                    coef[e * w..(e + 1) * w].copy_from_slice(&acc);
-                    range[e] = r.intersect(poly_range(l, &acc, eta)).unwrap_or(r);
-                }
-            }
-            Op::PowI(a, n) => return self.quad_compose(l, get(a), Prim::Pow(f64::from(n)), eta),
-            Op::PowF(a, p) => return self.quad_compose(l, get(a), Prim::Pow(p.get()), eta),
-            Op::Func(f, a) => return self.quad_compose(l, get(a), Prim::of(f), eta),
-            Op::Sum(a, axis) | Op::Mean(a, axis) => {
-                let va = get(a);
-                for (e, g) in groups(sh(a), axis).iter().enumerate() {
-                    let mut r = Interval::ZERO;
-                    for &i in g {
-                        let (x, rx) = el(va, i);
-                        for k in 0..w {
-                            coef[e * w + k] += x[k];
-                        }
-                        r += rx;
-                    }
-                    if matches!(node.op, Op::Mean(..)) {
-                        let inv = Interval::ONE / Interval::point(g.len() as f64);
-                        for k in 0..w {
-                            coef[e * w + k] *= inv;
-                        }
-                        r *= inv;
-                    }
-                    range[e] = r;
-                }
-            }
-            Op::LogSumExp(a, axis) => {
-                let va = get(a);
-                for (e, g) in groups(sh(a), axis).iter().enumerate() {
-                    let m = g.iter().map(|&i| el(va, i).0[0].mid()).fold(f64::NEG_INFINITY, f64::max);
-                    let mut sum = vec![Interval::ZERO; w];
-                    let mut sr = Interval::ZERO;
-                    for &i in g {
-                        let (mut x, rx) = el(va, i);
-                        x[0] -= m;
-                        let mut ex = vec![Interval::ZERO; w];
-                        let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex);
-                        for k in 0..w {
-                            sum[k] += ex[k];
-                        }
-                        sr += r;
-                    }
-                    let sr = sr.intersect(poly_range(l, &sum, eta)).unwrap_or(sr);
-                    let c = &mut coef[e * w..(e + 1) * w];
-                    let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c);
-                    c[0] += m;
-                    range[e] = r + m;
-                }
-            }
-            Op::MatMul(a, b) => return self.quad_matmul(l, get(a), sh(a), get(b), sh(b), out, eta),
-            Op::Data(_) | Op::Const(_) => unreachable!("constant nodes are not stepped"),
+/// One multi-direction pass: the enclosure of each varying node.
+struct QuadPass<'a> {
+    plan: &'a Plan,
+    l: Layout,
+    constants: &'a [Option<IVal>],
+    vals: Vec<Option<QuadVal>>,
+    x0: &'a [Tensor],
+    dirs: &'a [Vec<Tensor>],
+    eta: &'a [Interval],
+}
+
+impl QuadPass<'_> {
+    fn get(&self, id: NodeId) -> Val<'_> {
+        match &self.constants[id.index()] {
+            Some(c) => Val::Const(c),
+            None => Val::Var(self.vals[id.index()].as_ref().expect("children first")),
         }
-        QuadVal { coef, range }
     }
 
-    fn quad_compose(&self, l: Layout, a: &Val<'_>, prim: Prim, eta: &[Interval]) -> QuadVal {
+    fn set(&mut self, out: NodeId, v: QuadVal) {
+        self.vals[out.index()] = Some(v);
+    }
+
+    /// Zeroed coefficients and ranges for `out`.
+    fn zeros(&self, out: NodeId) -> (Vec<Interval>, Vec<Interval>) {
+        let n = self.plan.shape(out).len();
+        (vec![Interval::ZERO; n * self.l.width()], vec![Interval::ZERO; n])
+    }
+
+    fn compose_all(&self, a: Val<'_>, prim: Prim) -> QuadVal {
+        let (l, eta) = (self.l, self.eta);
         let w = l.width();
         let n = val_len(a);
         let mut coef = vec![Interval::ZERO; n * w];
@@ -385,69 +267,236 @@ impl Bounder<'_> {
         QuadVal { coef, range }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn quad_matmul(
-        &self,
-        l: Layout,
-        a: &Val<'_>,
-        sa: Shape,
-        b: &Val<'_>,
-        sb: Shape,
-        out: Shape,
-        eta: &[Interval],
-    ) -> QuadVal {
+    fn compose(&mut self, out: NodeId, a: NodeId, prim: Prim) {
+        let v = self.compose_all(self.get(a), prim);
+        self.set(out, v);
+    }
+}
+
+impl Ranges for QuadPass<'_> {
+    fn ranges(&self, id: NodeId) -> Vec<Interval> {
+        let v = self.get(id);
+        (0..val_len(v)).map(|e| element(v, self.l.width(), e).1).collect()
+    }
+}
+
+impl Domain for QuadPass<'_> {
+    fn param(&mut self, out: NodeId, index: usize) {
+        let (l, eta) = (self.l, self.eta);
         let w = l.width();
-        let (r, k) = crate::tensor::left_dims(sa);
-        let (_, c) = crate::tensor::right_dims(sb);
-        match (a, b) {
-            (Val::Const(ca), Val::Var(qb)) => {
-                // [r, k] @ [k, c * w]: every coefficient at once.
-                let left = ITensor::from_intervals(Shape::Matrix(r, k), ca);
-                let right = ITensor::from_intervals(Shape::Matrix(k, c * w), &qb.coef);
-                let coef = left.matmul(&right).intervals();
-                let range = (0..out.len()).map(|e| poly_range(l, &coef[e * w..(e + 1) * w], eta)).collect();
-                QuadVal { coef, range }
+        let (mut coef, mut range) = self.zeros(out);
+        for (e, &x) in self.x0[index].data().iter().enumerate() {
+            let c = &mut coef[e * w..(e + 1) * w];
+            c[0] = Interval::point(x);
+            for (i, d) in self.dirs.iter().enumerate() {
+                c[l.g(i)] = Interval::point(d[index].data()[e]);
             }
-            (Val::Var(qa), Val::Const(cb)) => {
-                // Transpose the roles: out^T = b^T @ a^T, coefficient by coefficient.
-                let mut coef = vec![Interval::ZERO; out.len() * w];
-                let right = ITensor::from_intervals(Shape::Matrix(k, c), cb);
-                for q in 0..w {
-                    let left: Vec<Interval> = (0..r * k).map(|e| qa.coef[e * w + q]).collect();
-                    let p = ITensor::from_intervals(Shape::Matrix(r, k), &left).matmul(&right).intervals();
-                    for (e, v) in p.into_iter().enumerate() {
-                        coef[e * w + q] = v;
-                    }
-                }
-                let range = (0..out.len()).map(|e| poly_range(l, &coef[e * w..(e + 1) * w], eta)).collect();
-                QuadVal { coef, range }
-            }
-            (Val::Var(qa), Val::Var(qb)) => {
-                // Both vary: sum the elementwise products term by term.
-                let mut coef = vec![Interval::ZERO; out.len() * w];
-                let mut range = vec![Interval::ZERO; out.len()];
-                let mut tmp = vec![Interval::ZERO; w];
-                for i in 0..r {
-                    for j in 0..c {
-                        let e = i * c + j;
-                        let mut rr = Interval::ZERO;
-                        for t in 0..k {
-                            let (ia, ib) = (i * k + t, t * c + j);
-                            let x = &qa.coef[ia * w..(ia + 1) * w];
-                            let y = &qb.coef[ib * w..(ib + 1) * w];
-                            mul_el(l, x, qa.range[ia], y, eta, &mut tmp);
-                            for q in 0..w {
-                                coef[e * w + q] += tmp[q];
-                            }
-                            rr += qa.range[ia] * qb.range[ib];
-                        }
-                        let p = poly_range(l, &coef[e * w..(e + 1) * w], eta);
-                        range[e] = rr.intersect(p).unwrap_or(rr);
-                    }
-                }
-                QuadVal { coef, range }
-            }
-            (Val::Const(_), Val::Const(_)) => unreachable!("a product of constants is constant"),
+            range[e] = poly_range(l, c, eta);
         }
+        self.set(out, QuadVal { coef, range });
+    }
+
+    fn data(&mut self, _: NodeId, _: usize) {
+        unreachable!("constant nodes are not visited")
+    }
+
+    fn constant(&mut self, _: NodeId, _: f64) {
+        unreachable!("constant nodes are not visited")
+    }
+
+    fn neg(&mut self, out: NodeId, a: NodeId) {
+        let w = self.l.width();
+        let (mut coef, mut range) = self.zeros(out);
+        let a = self.get(a);
+        for (e, r) in range.iter_mut().enumerate() {
+            let (x, rx) = element(a, w, e);
+            for (k, v) in x.iter().enumerate() {
+                coef[e * w + k] = -*v;
+            }
+            *r = -rx;
+        }
+        self.set(out, QuadVal { coef, range });
+    }
+
+    fn binary(&mut self, out: NodeId, op: Binary, a: NodeId, b: NodeId) {
+        let (l, eta) = (self.l, self.eta);
+        let w = l.width();
+        let (mut coef, mut range) = self.zeros(out);
+        let pairs = self.plan.pairs(out, a, b);
+        let (va, vb) = (self.get(a), self.get(b));
+        let recip = (op == Binary::Div).then(|| self.compose_all(vb, Prim::Pow(-1.0)));
+        let vb = match &recip {
+            Some(r) => Val::Var(r),
+            None => vb,
+        };
+        for (e, &(i, j)) in pairs.iter().enumerate() {
+            let (x, rx) = element(va, w, i);
+            let (y, ry) = element(vb, w, j);
+            let c = &mut coef[e * w..(e + 1) * w];
+            let r = match op {
+                Binary::Add => {
+                    for k in 0..w {
+                        c[k] = x[k] + y[k];
+                    }
+                    rx + ry
+                }
+                Binary::Sub => {
+                    for k in 0..w {
+                        c[k] = x[k] - y[k];
+                    }
+                    rx - ry
+                }
+                Binary::Mul | Binary::Div => {
+                    mul_el(l, &x, rx, &y, eta, c);
+                    rx * ry
+                }
+            };
+            range[e] = r.intersect(poly_range(l, c, eta)).unwrap_or(r);
+        }
+        self.set(out, QuadVal { coef, range });
+    }
+
+    fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
+        if !(0..=8).contains(&n) {
+            return self.compose(out, a, Prim::Pow(f64::from(n)));
+        }
+        let (l, eta) = (self.l, self.eta);
+        let w = l.width();
+        let (mut coef, mut range) = self.zeros(out);
+        let va = self.get(a);
+        for (e, re) in range.iter_mut().enumerate() {
+            let (x, rx) = element(va, w, e);
+            let mut acc = vec![Interval::ZERO; w];
+            acc[0] = Interval::ONE;
+            let mut racc = Interval::ONE;
+            for _ in 0..n {
+                let mut next = vec![Interval::ZERO; w];
+                mul_el(l, &acc, racc, &x, eta, &mut next);
+                racc *= rx;
+                acc = next;
+            }
+            let r = rx.powi(n);
+            coef[e * w..(e + 1) * w].copy_from_slice(&acc);
+            *re = r.intersect(poly_range(l, &acc, eta)).unwrap_or(r);
+        }
+        self.set(out, QuadVal { coef, range });
+    }
+
+    fn powf(&mut self, out: NodeId, a: NodeId, p: f64) {
+        self.compose(out, a, Prim::Pow(p));
+    }
+
+    fn func(&mut self, out: NodeId, f: Func, a: NodeId) {
+        self.compose(out, a, Prim::of(f));
+    }
+
+    fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>) {
+        let (l, eta) = (self.l, self.eta);
+        let w = l.width();
+        let (mut coef, mut range) = self.zeros(out);
+        let va = self.get(a);
+        for (e, g) in self.plan.groups(a, axis).iter().enumerate() {
+            if op == Reduce::LogSumExp {
+                let m = g.iter().map(|&i| element(va, w, i).0[0].mid()).fold(f64::NEG_INFINITY, f64::max);
+                let mut sum = vec![Interval::ZERO; w];
+                let mut sr = Interval::ZERO;
+                for &i in g {
+                    let (mut x, rx) = element(va, w, i);
+                    x[0] -= m;
+                    let mut ex = vec![Interval::ZERO; w];
+                    let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex);
+                    for k in 0..w {
+                        sum[k] += ex[k];
+                    }
+                    sr += r;
+                }
+                let sr = sr.intersect(poly_range(l, &sum, eta)).unwrap_or(sr);
+                let c = &mut coef[e * w..(e + 1) * w];
+                let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c);
+                c[0] += m;
+                range[e] = r + m;
+                continue;
+            }
+            let mut r = Interval::ZERO;
+            for &i in g {
+                let (x, rx) = element(va, w, i);
+                for k in 0..w {
+                    coef[e * w + k] += x[k];
+                }
+                r += rx;
+            }
+            if op == Reduce::Mean {
+                let inv = Interval::ONE / Interval::point(g.len() as f64);
+                for k in 0..w {
+                    coef[e * w + k] *= inv;
+                }
+                r *= inv;
+            }
+            range[e] = r;
+        }
+        self.set(out, QuadVal { coef, range });
+    }
+
+    fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId) {
+        let (sa, sb, so) = (self.plan.shape(a), self.plan.shape(b), self.plan.shape(out));
+        let v = quad_matmul(self.l, self.get(a), sa, self.get(b), sb, so, self.eta);
+        self.set(out, v);
+    }
+}
+
+/// `a @ b` when one side or both vary.
+fn quad_matmul(l: Layout, a: Val<'_>, sa: Shape, b: Val<'_>, sb: Shape, out: Shape, eta: &[Interval]) -> QuadVal {
+    let w = l.width();
+    let (r, k) = crate::tensor::left_dims(sa);
+    let (_, c) = crate::tensor::right_dims(sb);
+    match (a, b) {
+        (Val::Const(ca), Val::Var(qb)) => {
+            // [r, k] @ [k, c * w]: every coefficient at once.
+            let left = ITensor::from_intervals(Shape::Matrix(r, k), ca);
+            let right = ITensor::from_intervals(Shape::Matrix(k, c * w), &qb.coef);
+            let coef = left.matmul(&right).intervals();
+            let range = (0..out.len()).map(|e| poly_range(l, &coef[e * w..(e + 1) * w], eta)).collect();
+            QuadVal { coef, range }
+        }
+        (Val::Var(qa), Val::Const(cb)) => {
+            // Transpose the roles: out^T = b^T @ a^T, coefficient by coefficient.
+            let mut coef = vec![Interval::ZERO; out.len() * w];
+            let right = ITensor::from_intervals(Shape::Matrix(k, c), cb);
+            for q in 0..w {
+                let left: Vec<Interval> = (0..r * k).map(|e| qa.coef[e * w + q]).collect();
+                let p = ITensor::from_intervals(Shape::Matrix(r, k), &left).matmul(&right).intervals();
+                for (e, v) in p.into_iter().enumerate() {
+                    coef[e * w + q] = v;
+                }
+            }
+            let range = (0..out.len()).map(|e| poly_range(l, &coef[e * w..(e + 1) * w], eta)).collect();
+            QuadVal { coef, range }
+        }
+        (Val::Var(qa), Val::Var(qb)) => {
+            // Both vary: sum the elementwise products term by term.
+            let mut coef = vec![Interval::ZERO; out.len() * w];
+            let mut range = vec![Interval::ZERO; out.len()];
+            let mut tmp = vec![Interval::ZERO; w];
+            for i in 0..r {
+                for j in 0..c {
+                    let e = i * c + j;
+                    let mut rr = Interval::ZERO;
+                    for t in 0..k {
+                        let (ia, ib) = (i * k + t, t * c + j);
+                        let x = &qa.coef[ia * w..(ia + 1) * w];
+                        let y = &qb.coef[ib * w..(ib + 1) * w];
+                        mul_el(l, x, qa.range[ia], y, eta, &mut tmp);
+                        for q in 0..w {
+                            coef[e * w + q] += tmp[q];
+                        }
+                        rr += qa.range[ia] * qb.range[ib];
+                    }
+                    let p = poly_range(l, &coef[e * w..(e + 1) * w], eta);
+                    range[e] = rr.intersect(p).unwrap_or(rr);
+                }
+            }
+            QuadVal { coef, range }
+        }
+        (Val::Const(_), Val::Const(_)) => unreachable!("a product of constants is constant"),
     }
 }

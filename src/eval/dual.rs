@@ -1,39 +1,97 @@
-//! Evaluation of an all-scalar graph over any num-dual number type: dual
-//! numbers give exact derivatives for cross-checks, and the bounding layer
-//! runs it over intervals for derivative ranges.
+//! Evaluation of an all-scalar graph over any num-dual number type, as a
+//! domain of the plan's walker: dual numbers give exact derivatives for
+//! cross-checks, and the bounding layer runs it over intervals for
+//! derivative ranges.
 
 use num_dual::DualNum;
 
 use super::func;
-use crate::expr::{Graph, NodeId, Op};
+use crate::expr::{Func, Graph, NodeId};
+use crate::plan::Plan;
+use crate::plan::walk::{self, Binary, Domain, Reduce};
 use crate::tensor::Shape;
 
 /// The value of `root` with every parameter a scalar of type `T`, or `None`
 /// if a node the root depends on is not a scalar (or is a matrix product).
 pub fn eval_scalar<T: DualNum<Primitive = f64>>(graph: &Graph, root: NodeId, params: &[T]) -> Option<T> {
-    let mut values: Vec<Option<T>> = vec![None; root.index() + 1];
-    for id in graph.reachable(root) {
-        let node = graph.node(id);
-        if node.shape != Shape::Scalar {
-            return None;
-        }
-        let v = |n: NodeId| values[n.index()].clone().expect("children come first");
-        let out = match node.op {
-            Op::Param(i) => params[i].clone(),
-            Op::Data(i) => T::from(graph.data_tensors()[i].value.item()),
-            Op::Const(c) => T::from(c.get()),
-            Op::Neg(a) => -v(a),
-            Op::Add(a, b) => v(a) + v(b),
-            Op::Sub(a, b) => v(a) - v(b),
-            Op::Mul(a, b) => v(a) * v(b),
-            Op::Div(a, b) => v(a) / v(b),
-            Op::PowI(a, n) => v(a).powi(n),
-            Op::PowF(a, p) => v(a).powf(p.get()),
-            Op::Func(f, a) => func::apply(f, &v(a)),
-            Op::Sum(a, _) | Op::Mean(a, _) | Op::LogSumExp(a, _) => v(a),
-            Op::MatMul(..) => return None,
-        };
-        values[id.index()] = Some(out);
+    let order = graph.reachable(root);
+    if order.iter().any(|&id| graph.shape(id) != Shape::Scalar) {
+        return None;
     }
-    values[root.index()].take()
+    let plan = Plan::new(graph, root);
+    let mut d = DualPass { plan: &plan, params, values: vec![None; plan.len()], failed: false };
+    walk::forward(&plan, plan.order(), &mut d);
+    if d.failed { None } else { d.values[root.index()].take() }
+}
+
+/// One pass: every reachable node's number.
+struct DualPass<'a, T> {
+    plan: &'a Plan,
+    params: &'a [T],
+    values: Vec<Option<T>>,
+    failed: bool,
+}
+
+impl<T: DualNum<Primitive = f64>> DualPass<'_, T> {
+    fn v(&self, id: NodeId) -> T {
+        self.values[id.index()].clone().expect("children come first")
+    }
+
+    fn set(&mut self, out: NodeId, v: T) {
+        self.values[out.index()] = Some(v);
+    }
+}
+
+impl<T: DualNum<Primitive = f64>> Domain for DualPass<'_, T> {
+    fn param(&mut self, out: NodeId, index: usize) {
+        self.set(out, self.params[index].clone());
+    }
+
+    fn data(&mut self, out: NodeId, index: usize) {
+        self.set(out, T::from(self.plan.data(index).item()));
+    }
+
+    fn constant(&mut self, out: NodeId, value: f64) {
+        self.set(out, T::from(value));
+    }
+
+    fn neg(&mut self, out: NodeId, a: NodeId) {
+        self.set(out, -self.v(a));
+    }
+
+    fn binary(&mut self, out: NodeId, op: Binary, a: NodeId, b: NodeId) {
+        let (x, y) = (self.v(a), self.v(b));
+        let v = match op {
+            Binary::Add => x + y,
+            Binary::Sub => x - y,
+            Binary::Mul => x * y,
+            Binary::Div => x / y,
+        };
+        self.set(out, v);
+    }
+
+    fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
+        self.set(out, self.v(a).powi(n));
+    }
+
+    fn powf(&mut self, out: NodeId, a: NodeId, p: f64) {
+        self.set(out, self.v(a).powf(p));
+    }
+
+    fn func(&mut self, out: NodeId, f: Func, a: NodeId) {
+        self.set(out, func::apply(f, &self.v(a)));
+    }
+
+    fn reduce(&mut self, out: NodeId, _: Reduce, a: NodeId, _: Option<usize>) {
+        // Of a scalar, every reduction is the identity.
+        self.set(out, self.v(a));
+    }
+
+    fn matmul(&mut self, _: NodeId, _: NodeId, _: NodeId) {
+        self.failed = true;
+    }
+
+    fn stopped(&self) -> bool {
+        self.failed
+    }
 }

@@ -72,8 +72,8 @@ impl<'g> Problem<'g> {
     /// The bounder of the loss (its constant part bounded once, here).
     pub fn bounder(&mut self) -> &Bounder<'g> {
         self.bounds += 1;
-        let (graph, root, plan) = (self.evaluator.graph(), self.evaluator.root(), self.evaluator.plan());
-        self.bounder.get_or_init(|| Bounder::with_plan(graph, root, plan.clone()))
+        let (graph, plan) = (self.evaluator.graph(), self.evaluator.plan());
+        self.bounder.get_or_init(|| Bounder::with_plan(graph, plan.clone()))
     }
 
     /// How many loss-only evaluations, gradient evaluations and bound passes

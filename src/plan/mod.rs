@@ -26,15 +26,19 @@ use std::sync::Arc;
 
 use crate::eval::ValueDomain;
 use crate::expr::{Graph, Node, NodeId, Op};
-use crate::tensor::{Shape, Tensor};
+use crate::tensor::{Shape, Strides, Tensor};
 
 /// A graph compiled for repeated passes at changing parameters.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// The graph's nodes up to the root (unreachable ones stay, unvisited).
     nodes: Vec<Node>,
+    /// The nodes the root depends on, in topological order.
+    order: Vec<NodeId>,
     /// The reachable nodes that vary, in topological order.
     varying: Vec<NodeId>,
+    /// The reachable nodes that do not vary, in topological order.
+    fixed: Vec<NodeId>,
     /// The value of each reachable constant node.
     constants: Vec<Option<Arc<Tensor>>>,
     /// The data tensors, by index.
@@ -50,13 +54,13 @@ impl Plan {
         let nodes = graph.nodes()[..=root.index()].to_vec();
         let data = graph.data_tensors().iter().map(|d| d.value.clone()).collect();
         let params = graph.params().iter().map(|p| p.shape).collect();
-        let mut plan = Plan { nodes, varying: Vec::new(), constants: vec![None; root.index() + 1], data, params, root };
-        let reachable = graph.reachable(root);
-        plan.varying = reachable.iter().copied().filter(|&id| plan.node(id).varying).collect();
-        let fixed: Vec<NodeId> = reachable.into_iter().filter(|&id| !plan.node(id).varying).collect();
+        let order = graph.reachable(root);
+        let (varying, fixed) = order.iter().partition(|&&id| nodes[id.index()].varying);
+        let constants = vec![None; root.index() + 1];
+        let mut plan = Plan { nodes, order, varying, fixed, constants, data, params, root };
         let mut vals = vec![Tensor::scalar(0.0); plan.len()];
-        walk::forward(&plan, &fixed, &mut ValueDomain::new(&plan, &[], &mut vals));
-        for id in fixed {
+        walk::forward(&plan, &plan.fixed, &mut ValueDomain::new(&plan, &[], &mut vals));
+        for id in plan.fixed.clone() {
             plan.constants[id.index()] = Some(match plan.op(id) {
                 Op::Data(i) => plan.data[i].clone(),
                 _ => Arc::new(std::mem::replace(&mut vals[id.index()], Tensor::scalar(0.0))),
@@ -85,9 +89,40 @@ impl Plan {
         self.root
     }
 
+    /// The nodes the root depends on, in topological order.
+    pub fn order(&self) -> &[NodeId] {
+        &self.order
+    }
+
     /// The reachable nodes that depend on a parameter, in topological order.
     pub fn varying(&self) -> &[NodeId] {
         &self.varying
+    }
+
+    /// The reachable nodes that do not depend on a parameter, in
+    /// topological order.
+    pub fn fixed(&self) -> &[NodeId] {
+        &self.fixed
+    }
+
+    /// The element pairs `(i, j)` of `a` and `b` that a binary node of shape
+    /// `out` combines, in `out`'s order (its broadcast map).
+    pub fn pairs(&self, out: NodeId, a: NodeId, b: NodeId) -> Vec<(usize, usize)> {
+        let (sa, sb) = (Strides::new(self.shape(a), self.shape(out)), Strides::new(self.shape(b), self.shape(out)));
+        let (rows, cols) = self.shape(out).dims2();
+        (0..rows).flat_map(|i| (0..cols).map(move |j| (sa.at(i, j), sb.at(i, j)))).collect()
+    }
+
+    /// The groups of `a`'s elements that a reduction over `axis` combines,
+    /// in the output's order.
+    pub fn groups(&self, a: NodeId, axis: Option<usize>) -> Vec<Vec<usize>> {
+        let shape = self.shape(a);
+        let (r, c) = shape.dims2();
+        match (shape, axis) {
+            (Shape::Matrix(..), Some(0)) => (0..c).map(|j| (0..r).map(|i| i * c + j).collect()).collect(),
+            (Shape::Matrix(..), Some(1)) => (0..r).map(|i| (0..c).map(|j| i * c + j).collect()).collect(),
+            _ => vec![(0..shape.len()).collect()],
+        }
     }
 
     /// The value of a reachable node that does not vary (`None` for the

@@ -41,11 +41,19 @@ pub trait Domain {
     fn func(&mut self, out: NodeId, f: Func, a: NodeId);
     fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>);
     fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId);
+    /// Whether the pass has stopped (it cannot go on): the walker then
+    /// visits no further node.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Runs `domain` over `visit` (nodes of `plan`, children first).
 pub fn forward<D: Domain>(plan: &Plan, visit: &[NodeId], domain: &mut D) {
     for &id in visit {
+        if domain.stopped() {
+            return;
+        }
         step(plan, id, domain);
     }
 }
@@ -55,6 +63,9 @@ pub fn forward<D: Domain>(plan: &Plan, visit: &[NodeId], domain: &mut D) {
 /// children (and does nothing at leaves).
 pub fn reverse<D: Domain>(plan: &Plan, visit: &[NodeId], domain: &mut D) {
     for &id in visit.iter().rev() {
+        if domain.stopped() {
+            return;
+        }
         step(plan, id, domain);
     }
 }
