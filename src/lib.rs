@@ -30,7 +30,7 @@
 //! [`Optimizer`] trait (`examples/embed.rs` steps one in its own loop).
 //!
 //! Layers, each using only those before it: `interval`, `tensor`, `expr`,
-//! [`lang`], [`simplify`], [`plan`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`](mod@bench)
+//! `prim` (the table of primitives: every fact about each function), [`lang`], [`simplify`], [`plan`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`](mod@bench)
 //! ([`plan`] computes its constant nodes through [`eval`]'s value domain,
 //! the one edge back). See `docs/` for the language, the command line, the
 //! methods and `docs/performance.md` for the engine's speed.
@@ -48,6 +48,7 @@ pub mod lang;
 pub mod mm;
 pub mod optim;
 pub mod plan;
+mod prim;
 pub mod simplify;
 mod tensor;
 

@@ -6,10 +6,10 @@
 //! it when the undefined part is multiplied by an exact 0 (`log(x) * 0`),
 //! so the passes track it beside them.
 
-use super::derivs::Prim;
 use crate::expr::{Func, NodeId};
 use crate::interval::Interval;
 use crate::plan::walk::{Binary, Domain, Reduce};
+use crate::prim::Prim;
 
 /// A pass that knows the value range of each element of the nodes it has
 /// visited (and of the constants).

@@ -7,17 +7,12 @@
 //! Anything else (an extremum of `sigma''` inside the region, a domain
 //! boundary) is left to the general rules.
 
-use super::derivs::{Logistic, Prim};
 use crate::expr::Func;
 use crate::interval::Interval;
-
-/// Where `sigmoid''` has its extrema (`-ln(2 + sqrt 3)`: maximum, `+`: minimum).
-const SIGMOID2_EXTREMUM: f64 = 1.316_957_896_924_816_7;
-/// Where `tanh''` has its extrema (half of sigmoid's).
-const TANH2_EXTREMUM: f64 = 0.658_478_948_462_408_4;
-/// Tabulated locations are within an ulp; this margin keeps the monotone
-/// cases clear of them.
-const MARGIN: f64 = 1e-12;
+use crate::prim::Prim;
+use crate::prim::derivs::Logistic;
+use crate::prim::point;
+use crate::prim::shape::second_derivative_monotone;
 
 /// `sigma, sigma', sigma'', sigma'''` over an interval.
 fn derivs3(f: Func, x: Interval) -> [Interval; 4] {
@@ -53,18 +48,6 @@ fn third(f: Func, x: Interval) -> Interval {
     }
 }
 
-/// `sigma` over an interval.
-fn value(f: Func, x: Interval) -> Interval {
-    match f {
-        Func::Exp => x.exp(),
-        Func::Log => x.ln(),
-        Func::Softplus => x.softplus(),
-        Func::Sigmoid => x.sigmoid(),
-        Func::Tanh => x.tanh(),
-        _ => unreachable!("only the fast primitives"),
-    }
-}
-
 /// `(s0, s1, S2)` for `prim` about every centre in `c` over `y` (which
 /// contains `c`), or `None` where the general rules must decide.
 pub fn enclose2(prim: Prim, c: Interval, y: Interval) -> Option<(Interval, Interval, Interval)> {
@@ -75,20 +58,8 @@ pub fn enclose2(prim: Prim, c: Interval, y: Interval) -> Option<(Interval, Inter
     // Which way sigma'' runs on the region: Some(true) increasing, Some(false)
     // decreasing, None for softplus's rule 2.
     let increasing = match f {
-        Func::Exp => Some(true),
-        Func::Log if y.lo() > 0.0 => Some(true),
         Func::Softplus => None,
-        Func::Sigmoid | Func::Tanh => {
-            let e = if f == Func::Sigmoid { SIGMOID2_EXTREMUM } else { TANH2_EXTREMUM };
-            if y.hi() < -e - MARGIN || y.lo() > e + MARGIN {
-                Some(true)
-            } else if y.lo() > -e + MARGIN && y.hi() < e - MARGIN {
-                Some(false)
-            } else {
-                return None;
-            }
-        }
-        _ => return None,
+        _ => Some(second_derivative_monotone(f, y)?),
     };
     let (s0, s1, s2) = match f {
         Func::Softplus => {
@@ -107,7 +78,7 @@ pub fn enclose2(prim: Prim, c: Interval, y: Interval) -> Option<(Interval, Inter
             // Far from the centre the quotient has little cancellation.
             let v = match f {
                 Func::Softplus | Func::Sigmoid => value_slope(f, t).0,
-                _ => value(f, t),
+                _ => prim.value(t),
             };
             (v - s0 - s1 * d) / d.sqr()
         } else {
@@ -162,9 +133,7 @@ fn logistic(x: Interval) -> (Interval, Interval) {
 /// `log1p`, each widened by the error of the few operations involved.
 fn logistic_at(x: f64) -> (Interval, Interval) {
     use crate::interval::{down_n, up_n};
-    let e = (-x.abs()).exp();
-    let sp = x.max(0.0) + e.ln_1p();
-    let sig = if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+    let (sp, sig) = point::softplus_sigmoid(x);
     let w = |v: f64, lo: f64, hi: f64| Interval::new(down_n(v, 8).max(lo), up_n(v, 8).min(hi));
     (w(sp, 0.0, f64::INFINITY), w(sig, 0.0, 1.0))
 }

@@ -3,11 +3,11 @@
 //! constant part of a graph rigorously, and gives the second range that
 //! range propagation intersects with an enclosure's own.
 
-use super::derivs::Prim;
 use crate::expr::{Func, NodeId};
 use crate::interval::Interval;
 use crate::plan::Plan;
 use crate::plan::walk::{Binary, Domain, Reduce};
+use crate::prim::Prim;
 use crate::tensor::ITensor;
 
 /// One node's intervals, row-major, with its shape.

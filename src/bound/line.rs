@@ -8,7 +8,6 @@
 use std::sync::{Arc, OnceLock};
 
 use super::defined::{Ranges, Tracked};
-use super::derivs::Prim;
 use super::fused::Fused2;
 use super::ieval::{IVal, IntervalDomain};
 use super::poly::{Poly, truncate};
@@ -17,6 +16,7 @@ use crate::expr::{Func, Graph, NodeId};
 use crate::interval::Interval;
 use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
+use crate::prim::Prim;
 use crate::tensor::{ITensor, Tensor};
 
 /// A varying node's enclosure: one polynomial and one range per element.

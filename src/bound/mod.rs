@@ -26,8 +26,6 @@
 //! ```
 
 mod defined;
-mod derivs;
-mod facts;
 mod fast2;
 mod fused;
 mod ieval;
@@ -40,7 +38,7 @@ mod range;
 mod refine;
 mod series;
 
-pub use derivs::Prim;
+pub use crate::prim::Prim;
 pub use line::{Bounder, LineVal};
 pub use poly::{MAX_DEGREE, Poly};
 pub use primitive::{OneD, enclose};

@@ -7,12 +7,12 @@
 //! `x0`, a pole, a graph too large for the slow arithmetic) it gives
 //! `None` and the caller keeps its `f64` coefficients.
 
-use super::derivs::Prim;
 use super::series::{self, Series};
 use crate::expr::{Func, Graph, NodeId};
 use crate::interval::{Big, BigInterval, Interval};
 use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
+use crate::prim::Prim;
 use crate::tensor::{Tensor, left_dims, right_dims};
 
 /// The most elements (over every node) a point pass takes on.

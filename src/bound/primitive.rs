@@ -12,10 +12,10 @@
 //! remainder ratio at a point is evaluated stably: the direct quotient
 //! intersected with a short series whose remainder is a derivative range.
 
-use super::derivs::Prim;
-use super::facts::{EXTREMUM_TOLERANCE, Shape, shape};
 use crate::expr::Func;
 use crate::interval::Interval;
+use crate::prim::Prim;
+use crate::prim::shape::{EXTREMUM_TOLERANCE, Shape, shape};
 
 /// How many exact terms the series form of the ratio uses before its
 /// derivative-range remainder.
@@ -36,21 +36,6 @@ pub struct OneD {
 
 fn factorial(n: usize) -> f64 {
     (1..=n).map(|i| i as f64).product()
-}
-
-/// Whether `y` stays where `sigma^(k)` is finite (for `k >= 1`).
-fn in_domain(prim: Prim, y: Interval) -> bool {
-    if !y.is_finite() {
-        return false;
-    }
-    match prim {
-        Prim::Func(Func::Log) => y.lo() > 0.0,
-        Prim::Func(Func::Log1p) => y.lo() > -1.0,
-        Prim::Func(Func::Cbrt) => !y.contains(0.0),
-        Prim::Pow(q) if q.fract() != 0.0 => y.lo() >= 0.0,
-        Prim::Pow(_) => !y.contains(0.0),
-        _ => true,
-    }
 }
 
 /// The 1-D enclosure of `prim` at the centre `c` over the region `y`, at
@@ -111,7 +96,7 @@ pub(super) fn enclose_general(prim: Prim, c: Interval, y: Interval, k: usize) ->
     let order = (k + SERIES_TERMS).min(MAX_ORDER);
     let at_c = prim.derivatives(c, order);
     let s: Vec<Interval> = (0..k).map(|p| at_c[p] / factorial(p)).collect();
-    if !in_domain(prim, y) || s.iter().any(|v| !v.is_finite()) {
+    if !prim.smooth_on(y) || s.iter().any(|v| !v.is_finite()) {
         return OneD { s, s_k: Interval::ENTIRE };
     }
     let ctx = Ratio { prim, c, k, at_c: &at_c };
@@ -137,7 +122,7 @@ pub(super) fn enclose_general(prim: Prim, c: Interval, y: Interval, k: usize) ->
 /// num-dual over intervals.
 pub(super) fn derivative_range(prim: Prim, k: usize, y: Interval) -> Interval {
     let fallback = || prim.dual_derivatives(y, k)[k];
-    if k == 0 || !in_domain(prim, y) {
+    if k == 0 || !prim.smooth_on(y) {
         return if k == 0 { prim.value(y) } else { fallback() };
     }
     let at = |x: Interval| prim.derivative(x, k);

@@ -11,7 +11,6 @@
 //! `[k, c * ncoef]` that a product with a constant on its left needs.
 
 use super::defined::{Ranges, Tracked};
-use super::derivs::Prim;
 use super::ieval::IVal;
 use super::line::Bounder;
 use super::primitive::enclose;
@@ -19,6 +18,7 @@ use crate::expr::{Func, NodeId};
 use crate::interval::Interval;
 use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
+use crate::prim::Prim;
 use crate::tensor::{ITensor, Shape, Tensor};
 
 /// The layout of one element's coefficients for `m` directions.

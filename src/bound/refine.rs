@@ -141,11 +141,11 @@ mod tests {
     //! with 128-bit arithmetic (so cancellation near the centre costs
     //! nothing). Sampling finds a sub-interval of the true range, so the
     //! measured ratio is an upper bound on the true one.
-    use super::super::derivs::Prim;
     use super::super::primitive::enclose;
     use super::super::series::coefficients;
     use crate::expr::Func;
     use crate::interval::{Big, BigInterval, Dyadic, Interval};
+    use crate::prim::Prim;
     use rand::{RngExt, SeedableRng, rngs::StdRng};
 
     /// `R_2(y)` about `c` from sigma's value and slope there (`s`).

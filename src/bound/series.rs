@@ -5,9 +5,10 @@
 //! value `u0`, in forms that keep their relative accuracy (the sigmoid
 //! family from `exp(-|u0|)`).
 
-use super::derivs::{Prim, eulerian, sigmoid_polys};
 use crate::expr::Func;
 use crate::interval::{Big, BigInterval, Prec};
+use crate::prim::Prim;
+use crate::prim::derivs::{eulerian, sigmoid_polys};
 
 /// The coefficients `c_0 .. c_n` of a series in `z`.
 pub type Series = Vec<BigInterval>;

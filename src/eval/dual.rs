@@ -5,10 +5,10 @@
 
 use num_dual::DualNum;
 
-use super::func;
 use crate::expr::{Func, Graph, NodeId};
 use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
+use crate::prim::point as func;
 use crate::tensor::Shape;
 
 /// The value of `root` with every parameter a scalar of type `T`, or `None`

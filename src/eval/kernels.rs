@@ -13,8 +13,8 @@
 
 use pulp::{Arch, Simd, WithSimd};
 
-use super::func;
 use crate::expr::Func;
+use crate::prim::point as func;
 
 /// The most units in the last place any kernel of `exp`, `expm1`, `ln`,
 /// `log1p` is off (the tests check it).
@@ -196,11 +196,6 @@ fn rsqrt(x: f64) -> f64 {
 }
 
 #[inline(always)]
-fn relu(x: f64) -> f64 {
-    select(x > 0.0 || x.is_nan(), x, 0.0)
-}
-
-#[inline(always)]
 fn d_exp(_: f64, y: f64) -> f64 {
     y
 }
@@ -251,14 +246,15 @@ fn d_rsqrt(x: f64, y: f64) -> f64 {
     -0.5 * y / x
 }
 
+/// The kinks' derivatives are the primitive table's (subgradient 0).
 #[inline(always)]
 fn d_abs(x: f64, _: f64) -> f64 {
-    select(x > 0.0, 1.0, select(x < 0.0, -1.0, 0.0))
+    func::sign(x)
 }
 
 #[inline(always)]
 fn d_relu(x: f64, _: f64) -> f64 {
-    select(x > 0.0, 1.0, 0.0)
+    func::relu_slope(x)
 }
 
 /// A kernel as a type, so that its call is static and inlined into the
@@ -297,7 +293,7 @@ kernel_types! { Kernel1;
     KSqrt => f64::sqrt, (x);
     KRsqrt => rsqrt, (x);
     KAbs => f64::abs, (x);
-    KRelu => relu, (x);
+    KRelu => func::relu, (x);
 }
 
 kernel_types! { Kernel2;

@@ -1,9 +1,10 @@
 //! Forward evaluation and reverse-mode gradients.
 //!
-//! This layer owns the numerics of every primitive at a point ([`func`]:
-//! stable softplus, sigmoid, log-sum-exp), the [`Evaluator`] that computes a
-//! graph's value and gradient, and [`eval_scalar`], which runs an all-scalar
-//! graph over num-dual's numbers. It uses the `tensor` and `expr` layers.
+//! This layer holds the vectorized [`kernels`] of the primitives (whose
+//! point values, [`func`], are the primitive table's), the [`Evaluator`]
+//! that computes a graph's value and gradient, and [`eval_scalar`], which
+//! runs an all-scalar graph over num-dual's numbers. It uses the `tensor`,
+//! `expr`, `prim` and `plan` layers.
 //!
 //! ```
 //! use majorize::{Builder, Evaluator};
@@ -19,10 +20,11 @@
 mod adjoint;
 mod dual;
 mod forward;
-pub mod func;
+
 pub mod kernels;
 mod value;
 
+pub use crate::prim::point as func;
 pub use adjoint::AdjointDomain;
 pub use dual::eval_scalar;
 pub use forward::Evaluator;

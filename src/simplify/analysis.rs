@@ -15,6 +15,7 @@ use egg::{Analysis, DidMerge, EGraph, Id};
 use super::language::{Leaf, Math, Num, Reduce};
 use crate::expr::{Func, Graph};
 use crate::interval::Interval;
+use crate::prim::{self, Prim, exact_sqrt};
 use crate::tensor::Shape;
 
 /// The e-graph of this layer.
@@ -145,71 +146,26 @@ fn exact_pow(a: f64, p: f64) -> Option<f64> {
     }
 }
 
-fn exact_sqrt(a: f64) -> Option<f64> {
-    let r = a.sqrt();
-    (r.is_finite() && r.mul_add(r, -a) == 0.0).then_some(r)
-}
-
-/// `f(a)`, where the f64 result is exact: at the points where the
-/// primitive takes a simple value, and for the exact ones.
-fn exact_func(f: Func, a: f64) -> Option<f64> {
-    match f {
-        Func::Abs => Some(a.abs()),
-        Func::Relu => Some(a.max(0.0)),
-        Func::Sqrt => exact_sqrt(a),
-        Func::Log if a == 1.0 => Some(0.0),
-        Func::Exp | Func::Cos if a == 0.0 => Some(1.0),
-        Func::Sigmoid if a == 0.0 => Some(0.5),
-        Func::Sin | Func::Tanh | Func::Swish | Func::Log1p | Func::Expm1 | Func::Cbrt if a == 0.0 => Some(0.0),
-        _ => None,
-    }
-}
-
-/// Facts of `f(a)`.
+/// Facts of `f(a)`, from the primitive table.
 fn func_facts(f: Func, a: &Facts) -> Facts {
     let r = a.range;
-    let range = match f {
-        Func::Exp => r.exp(),
-        Func::Log => r.ln(),
-        Func::Sqrt => r.sqrt(),
-        Func::Cbrt => r.cbrt(),
-        Func::Rsqrt => r.rsqrt(),
-        Func::Abs => r.abs(),
-        Func::Sigmoid => r.sigmoid(),
-        Func::Softplus => r.softplus(),
-        Func::Tanh => r.tanh(),
-        Func::Relu => r.relu(),
-        Func::Swish => r.swish(),
-        Func::Sin => r.sin(),
-        Func::Cos => r.cos(),
-        Func::Log1p => r.ln_1p(),
-        Func::Expm1 => r.exp_m1(),
-    };
+    let prim = Prim::of(f);
+    let range = prim.value(r);
     // Where the operand may leave the domain, only values where it is
     // defined count: log and friends over the domain's part of the range.
     let range = match f {
-        Func::Log | Func::Rsqrt if !a.nonneg() => r
-            .intersect(Interval::new(0.0, f64::INFINITY))
-            .map_or(range, |d| if f == Func::Log { d.ln() } else { d.rsqrt() }),
-        Func::Sqrt if !a.nonneg() => r.intersect(Interval::new(0.0, f64::INFINITY)).map_or(range, Interval::sqrt),
-        Func::Log1p if r.lo() < -1.0 => r.intersect(Interval::new(-1.0, f64::INFINITY)).map_or(range, Interval::ln_1p),
+        Func::Log | Func::Rsqrt | Func::Sqrt if !a.nonneg() => {
+            r.intersect(Interval::new(0.0, f64::INFINITY)).map_or(range, |d| prim.value(d))
+        }
+        Func::Log1p if r.lo() < -1.0 => {
+            r.intersect(Interval::new(-1.0, f64::INFINITY)).map_or(range, |d| prim.value(d))
+        }
         _ => range,
     };
-    let positive = match f {
-        Func::Exp | Func::Softplus | Func::Sigmoid | Func::Rsqrt => true,
-        Func::Sqrt | Func::Tanh | Func::Cbrt | Func::Log1p | Func::Expm1 | Func::Relu | Func::Swish => a.positive,
-        Func::Abs => a.nonzero(),
-        _ => false,
-    } || range.lo() > 0.0;
-    let total = a.total
-        && match f {
-            Func::Log | Func::Rsqrt => a.positive,
-            Func::Sqrt => a.nonneg(),
-            Func::Log1p => a.range.lo() > -1.0,
-            _ => true,
-        };
+    let positive = prim::positive_image(f, a.positive, a.nonzero()) || range.lo() > 0.0;
+    let total = a.total && prim::defined_given(f, a.positive, a.nonneg(), a.range);
     let shape = a.shape;
-    let constant = a.constant.and_then(|c| exact_func(f, c));
+    let constant = a.constant.and_then(|c| prim::exact_value(f, c));
     Facts { shape, constant, range, positive, total }
 }
 

@@ -8,17 +8,30 @@ use crate::expr::Func;
 
 /// `sigmoid(x) = 1 / (1 + e^-x)`, without overflow for any x.
 pub fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    sigmoid_from(x, (-x.abs()).exp())
 }
 
 /// `softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)`.
 pub fn softplus(x: f64) -> f64 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
+    softplus_from(x, (-x.abs()).exp())
+}
+
+/// `(softplus(x), sigmoid(x))` from one exponential.
+pub fn softplus_sigmoid(x: f64) -> (f64, f64) {
+    let e = (-x.abs()).exp();
+    (softplus_from(x, e), sigmoid_from(x, e))
+}
+
+/// sigmoid from `e = e^-|x|`: `1 / (1 + e)` for `x >= 0`, `e / (1 + e)` below.
+#[inline(always)]
+fn sigmoid_from(x: f64, e: f64) -> f64 {
+    if x >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) }
+}
+
+/// softplus from `e = e^-|x|`.
+#[inline(always)]
+fn softplus_from(x: f64, e: f64) -> f64 {
+    x.max(0.0) + e.ln_1p()
 }
 
 /// `sigmoid'(x) = sigmoid(x) sigmoid(-x)`, to full relative accuracy: from
@@ -44,7 +57,9 @@ pub fn tanh_slope(x: f64, y: f64) -> f64 {
     }
 }
 
-/// The sign of `x`, with `sign(0) = 0` (Rust's `signum` gives 1 at 0).
+/// The sign of `x`, with `sign(0) = 0` (Rust's `signum` gives 1 at 0):
+/// the derivative of `abs`, with the subgradient 0 at the kink.
+#[inline(always)]
 pub fn sign(x: f64) -> f64 {
     if x > 0.0 {
         1.0
@@ -53,6 +68,18 @@ pub fn sign(x: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// `max(x, 0)`, NaN staying NaN.
+#[inline(always)]
+pub fn relu(x: f64) -> f64 {
+    if x > 0.0 || x.is_nan() { x } else { 0.0 }
+}
+
+/// The derivative of `relu`, with the subgradient 0 at the kink.
+#[inline(always)]
+pub fn relu_slope(x: f64) -> f64 {
+    if x > 0.0 { 1.0 } else { 0.0 }
 }
 
 /// The value of `f` at `x`.
@@ -67,14 +94,7 @@ pub fn value(f: Func, x: f64) -> f64 {
         Func::Sigmoid => sigmoid(x),
         Func::Softplus => softplus(x),
         Func::Tanh => x.tanh(),
-        // NaN stays NaN.
-        Func::Relu => {
-            if x > 0.0 || x.is_nan() {
-                x
-            } else {
-                0.0
-            }
-        }
+        Func::Relu => relu(x),
         Func::Swish => x * sigmoid(x),
         Func::Sin => x.sin(),
         Func::Cos => x.cos(),
@@ -96,13 +116,7 @@ pub fn derivative(f: Func, x: f64, y: f64) -> f64 {
         Func::Sigmoid => sigmoid_slope(x, y),
         Func::Softplus => sigmoid(x),
         Func::Tanh => tanh_slope(x, y),
-        Func::Relu => {
-            if x > 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        }
+        Func::Relu => relu_slope(x),
         Func::Swish => {
             let s = sigmoid(x);
             s + x * sigmoid_slope(x, s)

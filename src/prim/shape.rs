@@ -11,9 +11,15 @@
 //! at +-5.4008 and of swish^(5) at +-6.3620; rule 3 with that table is
 //! unsound near them.
 
-use super::derivs::Prim;
+use super::Prim;
 use crate::expr::Func;
 use crate::interval::Interval;
+
+/// Where `sigmoid''` has its extrema (`-ln(2 + sqrt 3)`: maximum, `+`: minimum).
+#[allow(clippy::excessive_precision)]
+pub const SIGMOID2_EXTREMUM: f64 = 1.316_957_896_924_816_7;
+/// Where `tanh''` has its extrema (half of sigmoid's, exactly).
+pub const TANH2_EXTREMUM: f64 = 0.5 * SIGMOID2_EXTREMUM;
 
 /// Local extrema (location, is_maximum) of softplus^(k), k = 0..=8, sorted.
 /// sigmoid^(k) = softplus^(k+1); tanh^(k)(x) = 2^(k+1) sigmoid^(k)(2x).
@@ -22,7 +28,7 @@ const SOFTPLUS_EXTREMA: [&[(f64, bool)]; 9] = [
     &[],
     &[],
     &[(0.0, true)],
-    &[(-1.3169578969248168, true), (1.3169578969248168, false)],
+    &[(-SIGMOID2_EXTREMUM, true), (SIGMOID2_EXTREMUM, false)],
     &[(-2.2924316695611777, true), (0.0, false), (2.2924316695611777, true)],
     &[
         (-3.1443184061549303, true),
@@ -91,6 +97,30 @@ const SWISH_EXTREMA: [&[(f64, bool)]; 7] = [
 
 /// How far a tabulated extremum may be from the true one.
 pub const EXTREMUM_TOLERANCE: f64 = 1e-12;
+
+/// Which way `sigma''` runs over `y`, for the primitives with a closed-form
+/// answer: `Some(true)` increasing, `Some(false)` decreasing, `None` where
+/// it is not known to be monotone there (an extremum of sigmoid'' or
+/// tanh'' within [`EXTREMUM_TOLERANCE`] of `y`, log off its domain, or any
+/// other function).
+pub fn second_derivative_monotone(f: Func, y: Interval) -> Option<bool> {
+    match f {
+        Func::Exp => Some(true),
+        Func::Log if y.lo() > 0.0 => Some(true),
+        Func::Sigmoid | Func::Tanh => {
+            let e = if f == Func::Sigmoid { SIGMOID2_EXTREMUM } else { TANH2_EXTREMUM };
+            let m = EXTREMUM_TOLERANCE;
+            if y.hi() < -e - m || y.lo() > e + m {
+                Some(true)
+            } else if y.lo() > -e + m && y.hi() < e - m {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
 
 /// What is known about `sigma^(k)` on a region.
 #[derive(Clone, Debug, PartialEq)]
@@ -210,6 +240,13 @@ pub fn shape(prim: Prim, k: usize, y: Interval) -> Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tanh2_extremum_is_half_of_sigmoid2_and_the_tabulated_double() {
+        // -ln(2 + sqrt 3) / 2, as the fast rules had it written.
+        assert_eq!(TANH2_EXTREMUM.to_bits(), 0.658_478_948_462_408_4f64.to_bits());
+        assert_eq!(SOFTPLUS_EXTREMA[3][1].0, SIGMOID2_EXTREMUM);
+    }
 
     /// Each tabulated extremum is a sign change of the next derivative, of
     /// the kind the table says, and there are no others on a fine grid.

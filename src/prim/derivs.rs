@@ -1,86 +1,19 @@
-//! The scalar primitives to enclose, their values over intervals, and their
-//! derivatives (at a point, or as ranges over an interval) computed by
-//! num-dual's dual numbers carrying intervals.
+//! Derivatives of the primitives: at a point or as ranges over an
+//! interval, from closed forms where a function has them and from
+//! num-dual's dual numbers carrying intervals otherwise.
 
 use num_dual::{Dual3, DualNum};
 
-use crate::eval::func;
+use super::{Prim, point};
 use crate::expr::Func;
 use crate::interval::Interval;
 
-/// A scalar elementwise primitive: a function of the language, or a power
-/// `x^q` with `q` negative or not an integer (non-negative integer powers are
-/// polynomials, expanded exactly).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Prim {
-    /// A primitive of the language.
-    Func(Func),
-    /// `x^q`.
-    Pow(f64),
-}
-
 impl Prim {
-    /// The primitive, with sqrt, cbrt and rsqrt as the powers 1/2, 1/3 and
-    /// -1/2 (cbrt extended as an odd function).
-    pub fn of(f: Func) -> Prim {
-        match f {
-            Func::Sqrt => Prim::Pow(0.5),
-            Func::Rsqrt => Prim::Pow(-0.5),
-            f => Prim::Func(f),
-        }
-    }
-
-    /// `sigma` over the interval `x` (sharp for monotone functions and those
-    /// with known extrema).
-    pub fn value(self, x: Interval) -> Interval {
-        match self {
-            Prim::Pow(q) => x.powf(q),
-            Prim::Func(f) => match f {
-                Func::Exp => x.exp(),
-                Func::Log => x.ln(),
-                Func::Sqrt => x.sqrt(),
-                Func::Cbrt => x.cbrt(),
-                Func::Rsqrt => x.rsqrt(),
-                Func::Abs => x.abs(),
-                Func::Sigmoid => x.sigmoid(),
-                Func::Softplus => x.softplus(),
-                Func::Tanh => x.tanh(),
-                Func::Relu => x.relu(),
-                Func::Swish => x.swish(),
-                Func::Sin => x.sin(),
-                Func::Cos => x.cos(),
-                Func::Log1p => x.ln_1p(),
-                Func::Expm1 => x.exp_m1(),
-            },
-        }
-    }
-
-    /// Whether `sigma` is defined at every point of `y` (as point
-    /// evaluation defines it: log, sqrt, non-integer powers and poles are not
-    /// defined everywhere).
-    pub fn defined_on(self, y: Interval) -> bool {
-        match self {
-            Prim::Func(Func::Log) => y.lo() > 0.0,
-            Prim::Func(Func::Log1p) => y.lo() > -1.0,
-            // sqrt and rsqrt are the powers 1/2 and -1/2 (`Prim::of`).
-            Prim::Pow(q) if q.fract() != 0.0 => {
-                if q > 0.0 {
-                    y.lo() >= 0.0
-                } else {
-                    y.lo() > 0.0
-                }
-            }
-            Prim::Pow(q) if q < 0.0 => !y.contains(0.0),
-            _ => true,
-        }
-    }
-
     /// `sigma` on any dual number (abs and relu branch on the real part, so
     /// they are only used here away from their kink).
     fn apply<T: DualNum<Primitive = f64>>(self, x: &T) -> T {
         match self {
-            Prim::Func(Func::Cbrt) => x.cbrt(),
-            Prim::Func(f) => func::apply(f, x),
+            Prim::Func(f) => point::apply(f, x),
             Prim::Pow(q) => x.powf(q),
         }
     }
@@ -148,7 +81,7 @@ impl Prim {
 
 /// The polynomials `P_n` with `sigmoid^(n)(x) = P_n(sigmoid(x))`:
 /// `P_0 = s`, `P_{n+1} = P_n'(s) s (1 - s)`; integer coefficients, exact in f64.
-pub(super) fn sigmoid_polys() -> &'static [Vec<f64>] {
+pub(crate) fn sigmoid_polys() -> &'static [Vec<f64>] {
     static POLYS: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
     POLYS.get_or_init(|| {
         let mut p = vec![vec![0.0, 1.0]];
@@ -174,7 +107,7 @@ fn sigmoid_deriv(n: usize, s: Interval) -> Interval {
 
 /// The Eulerian numbers `A(n, k)`, `k < n`, for `n <= 12`:
 /// `A(n, k) = (k + 1) A(n-1, k) + (n - k) A(n-1, k-1)`; exact in f64.
-pub(super) fn eulerian() -> &'static [Vec<f64>] {
+pub(crate) fn eulerian() -> &'static [Vec<f64>] {
     static ROWS: std::sync::OnceLock<Vec<Vec<f64>>> = std::sync::OnceLock::new();
     ROWS.get_or_init(|| {
         let mut rows = vec![vec![], vec![1.0]];
