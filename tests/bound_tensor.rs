@@ -326,6 +326,54 @@ proptest! {
         }
         check_line(&model, &x, &v, e)?;
     }
+
+    /// The multi-direction pass holds on such perceptrons, whose hidden
+    /// layer times the varying output weights is a product of two varying
+    /// matrices.
+    #[test]
+    fn quad_pass_on_perceptrons(
+        dims in (1usize..5, 1usize..4, 1usize..4, 1usize..4),
+        act in 0u8..3,
+        head in 0u8..3,
+        data in prop::collection::vec(coarse(-1.5..1.5), 16),
+        vals in prop::collection::vec(coarse(-1.5..1.5), 10),
+        dirs in prop::collection::vec(prop::collection::vec(coarse(-1.0..1.0), 10), 1..4),
+        box_hi in prop::collection::vec(step(0.5), 4),
+        samples in prop::collection::vec(prop::collection::vec(step(1.0), 4), 8),
+    ) {
+        let model = perceptron(dims, act, head, &data);
+        let x = params_from(&model, &vals);
+        let v: Vec<Vec<Tensor>> = dirs.iter().map(|d| params_from(&model, d)).collect();
+        let eta: Vec<Interval> = (0..v.len()).map(|i| Interval::new(0.0, box_hi[i])).collect();
+        check_quad(&model, &x, &v, &eta, &samples)?;
+    }
+}
+
+/// The multi-direction pass gives the same bits on one thread and on
+/// several: its work is split by element and by output row, never by a
+/// reduction.
+#[test]
+fn quad_pass_is_bit_identical_across_thread_counts() {
+    let data: Vec<f64> = (0..97).map(|i| ((i * 37) % 97) as f64 / 64.0 - 0.75).collect();
+    let model = perceptron((3000, 4, 3, 2), 0, 1, &data);
+    let vals: Vec<f64> = (0..10).map(|i| (i as f64 - 4.5) / 8.0).collect();
+    let dirs: Vec<Vec<Tensor>> = (0..3)
+        .map(|k| params_from(&model, &(0..10).map(|i| (((i + k) * 7) % 10) as f64 / 16.0 - 0.25).collect::<Vec<_>>()))
+        .collect();
+    let x = params_from(&model, &vals);
+    let eta = vec![Interval::new(0.0, 0.25); 3];
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let b = Bounder::new(&model.graph, model.loss);
+        pool.install(|| b.quad(&x, &dirs, &eta)).coef
+    };
+    let one = run(1);
+    for threads in [2, 3] {
+        let many = run(threads);
+        for (a, b) in one.iter().zip(&many) {
+            assert_eq!((a.lo().to_bits(), a.hi().to_bits()), (b.lo().to_bits(), b.hi().to_bits()), "{threads} threads");
+        }
+    }
 }
 
 /// The fused pass gives the same bits on one thread and on several: its

@@ -105,15 +105,60 @@ impl QuadEnclosure {
     }
 }
 
-/// One element's coefficients (`w` of them) and range, for either kind of value.
-fn element(v: Val<'_>, w: usize, e: usize) -> (Vec<Interval>, Interval) {
+/// One element's coefficients (`w` of them) and range, for either kind of
+/// value (a constant's are written into `buf`).
+fn element<'b>(v: Val<'b>, w: usize, e: usize, buf: &'b mut Vec<Interval>) -> (&'b [Interval], Interval) {
     match v {
         Val::Const(c) => {
-            let mut x = vec![Interval::ZERO; w];
-            x[0] = c[e];
-            (x, c[e])
+            buf.clear();
+            buf.resize(w, Interval::ZERO);
+            buf[0] = c[e];
+            (&buf[..], c[e])
         }
-        Val::Var(q) => (q.coef[e * w..(e + 1) * w].to_vec(), q.range[e]),
+        Val::Var(q) => (&q.coef[e * w..(e + 1) * w], q.range[e]),
+    }
+}
+
+/// The elements per parallel task of an elementwise operation.
+const CHUNK: usize = 512;
+
+/// Fills `coef` (`w` per element) and `range` element by element with
+/// `f(e, coefficients, scratch)` returning the range, in parallel over
+/// chunks of elements (each element on its own: the result does not depend
+/// on the number of threads).
+fn par_elements(
+    w: usize,
+    coef: &mut [Interval],
+    range: &mut [Interval],
+    f: impl Fn(usize, &mut [Interval], &mut Scratch) -> Interval + Sync,
+) {
+    use rayon::prelude::*;
+    let run = |k: usize, c: &mut [Interval], r: &mut [Interval]| {
+        let mut scratch = Scratch::default();
+        for (i, (ci, ri)) in c.chunks_mut(w).zip(r.iter_mut()).enumerate() {
+            *ri = f(k * CHUNK + i, ci, &mut scratch);
+        }
+    };
+    if range.len() <= CHUNK || rayon::current_num_threads() == 1 {
+        return run(0, coef, range);
+    }
+    coef.par_chunks_mut(CHUNK * w).zip(range.par_chunks_mut(CHUNK)).enumerate().for_each(|(k, (c, r))| run(k, c, r));
+}
+
+/// Buffers an element's computation reuses.
+#[derive(Default)]
+struct Scratch {
+    a: Vec<Interval>,
+    b: Vec<Interval>,
+    d: Vec<Interval>,
+    d2: Vec<Interval>,
+}
+
+/// One element's range.
+fn range_of(v: Val<'_>, e: usize) -> Interval {
+    match v {
+        Val::Const(c) => c[e],
+        Val::Var(q) => q.range[e],
     }
 }
 
@@ -125,32 +170,54 @@ fn val_len(v: Val<'_>) -> usize {
     }
 }
 
+/// The box of `eta`, with the ranges of its quadratic monomials computed
+/// once: `E_i^2` (sharp) and `E_i E_j`, in the order of [`Layout::q`].
+struct Eta {
+    e: Vec<Interval>,
+    quad: Vec<Interval>,
+}
+
+impl Eta {
+    fn new(e: &[Interval]) -> Self {
+        let m = e.len();
+        let mut quad = Vec::with_capacity(m * (m + 1) / 2);
+        for i in 0..m {
+            quad.push(e[i].sqr());
+            for j in i + 1..m {
+                quad.push(e[i] * e[j]);
+            }
+        }
+        Eta { e: e.to_vec(), quad }
+    }
+}
+
+impl std::ops::Index<usize> for Eta {
+    type Output = Interval;
+    fn index(&self, i: usize) -> &Interval {
+        &self.e[i]
+    }
+}
+
 /// `sum_i g_i E_i`.
-fn lin_range(l: Layout, el: &[Interval], eta: &[Interval]) -> Interval {
+fn lin_range(l: Layout, el: &[Interval], eta: &Eta) -> Interval {
     (0..l.m).map(|i| el[l.g(i)] * eta[i]).sum()
 }
 
 /// `sum_{i<=j} q_ij E_i E_j`, with sharp squares on the diagonal.
-fn quad_range(l: Layout, el: &[Interval], eta: &[Interval]) -> Interval {
-    let mut s = Interval::ZERO;
-    for i in 0..l.m {
-        s += el[l.q(i, i)] * eta[i].sqr();
-        for j in i + 1..l.m {
-            s += el[l.q(i, j)] * (eta[i] * eta[j]);
-        }
-    }
-    s
+fn quad_range(l: Layout, el: &[Interval], eta: &Eta) -> Interval {
+    let first = 1 + l.m;
+    el[first..].iter().zip(&eta.quad).fold(Interval::ZERO, |s, (&q, &e)| s + q * e)
 }
 
 /// The range of one element's polynomial over the box.
-fn poly_range(l: Layout, el: &[Interval], eta: &[Interval]) -> Interval {
+fn poly_range(l: Layout, el: &[Interval], eta: &Eta) -> Interval {
     el[0] + lin_range(l, el, eta) + quad_range(l, el, eta)
 }
 
 /// `u * w` for one element pair: the exact constant and linear parts; the
 /// quadratic part `(w_c + L_w) Q_u + range(u) Q_w + sym(g_u g_w^T)`, which
 /// folds the cubic and quartic terms over the box.
-fn mul_el(l: Layout, u: &[Interval], ru: Interval, w: &[Interval], eta: &[Interval], out: &mut [Interval]) {
+fn mul_el(l: Layout, u: &[Interval], ru: Interval, w: &[Interval], eta: &Eta, out: &mut [Interval]) {
     let m = l.m;
     out[0] = u[0] * w[0];
     for i in 0..m {
@@ -169,7 +236,15 @@ fn mul_el(l: Layout, u: &[Interval], ru: Interval, w: &[Interval], eta: &[Interv
 /// `prim(u)` for one element: `s0 + s1 D + S2 D^2` with `D = u - u0`, `u0`
 /// the exact value at `eta = 0` (enclosed by `u[0]`), so `D` has no
 /// constant term.
-fn compose_el(l: Layout, u: &[Interval], y: Interval, prim: Prim, eta: &[Interval], out: &mut [Interval]) -> Interval {
+fn compose_el(
+    l: Layout,
+    u: &[Interval],
+    y: Interval,
+    prim: Prim,
+    eta: &Eta,
+    out: &mut [Interval],
+    scratch: &mut Scratch,
+) -> Interval {
     let c = u[0];
     if !c.is_finite() {
         out.fill(Interval::ENTIRE);
@@ -178,11 +253,14 @@ fn compose_el(l: Layout, u: &[Interval], y: Interval, prim: Prim, eta: &[Interva
     let y = y.hull(c);
     let one = enclose(prim, c, y, 2);
     let (s0, s1, s2) = (one.s[0], one.s[1], one.s_k);
-    let mut d = u.to_vec();
+    let (d, d2) = (&mut scratch.d, &mut scratch.d2);
+    d.clear();
+    d.extend_from_slice(u);
     d[0] = Interval::ZERO;
     let dr = y - c;
-    let mut d2 = vec![Interval::ZERO; l.width()];
-    mul_el(l, &d, dr, &d, eta, &mut d2);
+    d2.clear();
+    d2.resize(l.width(), Interval::ZERO);
+    mul_el(l, d, dr, d, eta, d2);
     for k in 0..l.width() {
         out[k] = s1 * d[k] + s2 * d2[k];
     }
@@ -204,7 +282,9 @@ impl Bounder<'_> {
         assert_eq!(eta.len(), l.m);
         assert!(eta.iter().all(|e| e.contains(0.0)), "the box must contain 0");
         let plan = &*self.plan;
-        let pass = QuadPass { plan, l, constants: &self.constants, vals: vec![None; plan.len()], x0, dirs, eta };
+        let eta_box = Eta::new(eta);
+        let pass =
+            QuadPass { plan, l, constants: &self.constants, vals: vec![None; plan.len()], x0, dirs, eta: eta_box };
         let mut d = Tracked::new(pass, plan.len());
         walk::forward(plan, plan.varying(), &mut d);
         let root = plan.root();
@@ -233,7 +313,7 @@ struct QuadPass<'a> {
     vals: Vec<Option<QuadVal>>,
     x0: &'a [Tensor],
     dirs: &'a [Vec<Tensor>],
-    eta: &'a [Interval],
+    eta: Eta,
 }
 
 impl QuadPass<'_> {
@@ -255,15 +335,18 @@ impl QuadPass<'_> {
     }
 
     fn compose_all(&self, a: Val<'_>, prim: Prim) -> QuadVal {
-        let (l, eta) = (self.l, self.eta);
+        let (l, eta) = (self.l, &self.eta);
         let w = l.width();
         let n = val_len(a);
         let mut coef = vec![Interval::ZERO; n * w];
         let mut range = vec![Interval::ZERO; n];
-        for e in 0..n {
-            let (x, rx) = element(a, w, e);
-            range[e] = compose_el(l, &x, rx, prim, eta, &mut coef[e * w..(e + 1) * w]);
-        }
+        par_elements(w, &mut coef, &mut range, |e, out, sc| {
+            let mut buf = std::mem::take(&mut sc.a);
+            let (x, rx) = element(a, w, e, &mut buf);
+            let r = compose_el(l, x, rx, prim, eta, out, sc);
+            sc.a = buf;
+            r
+        });
         QuadVal { coef, range }
     }
 
@@ -276,13 +359,13 @@ impl QuadPass<'_> {
 impl Ranges for QuadPass<'_> {
     fn ranges(&self, id: NodeId) -> Vec<Interval> {
         let v = self.get(id);
-        (0..val_len(v)).map(|e| element(v, self.l.width(), e).1).collect()
+        (0..val_len(v)).map(|e| range_of(v, e)).collect()
     }
 }
 
 impl Domain for QuadPass<'_> {
     fn param(&mut self, out: NodeId, index: usize) {
-        let (l, eta) = (self.l, self.eta);
+        let (l, eta) = (self.l, &self.eta);
         let w = l.width();
         let (mut coef, mut range) = self.zeros(out);
         for (e, &x) in self.x0[index].data().iter().enumerate() {
@@ -308,8 +391,9 @@ impl Domain for QuadPass<'_> {
         let w = self.l.width();
         let (mut coef, mut range) = self.zeros(out);
         let a = self.get(a);
+        let mut buf = Vec::new();
         for (e, r) in range.iter_mut().enumerate() {
-            let (x, rx) = element(a, w, e);
+            let (x, rx) = element(a, w, e, &mut buf);
             for (k, v) in x.iter().enumerate() {
                 coef[e * w + k] = -*v;
             }
@@ -319,7 +403,7 @@ impl Domain for QuadPass<'_> {
     }
 
     fn binary(&mut self, out: NodeId, op: Binary, a: NodeId, b: NodeId) {
-        let (l, eta) = (self.l, self.eta);
+        let (l, eta) = (self.l, &self.eta);
         let w = l.width();
         let (mut coef, mut range) = self.zeros(out);
         let pairs = self.plan.pairs(out, a, b);
@@ -329,10 +413,11 @@ impl Domain for QuadPass<'_> {
             Some(r) => Val::Var(r),
             None => vb,
         };
-        for (e, &(i, j)) in pairs.iter().enumerate() {
-            let (x, rx) = element(va, w, i);
-            let (y, ry) = element(vb, w, j);
-            let c = &mut coef[e * w..(e + 1) * w];
+        par_elements(w, &mut coef, &mut range, |e, c, sc| {
+            let (i, j) = pairs[e];
+            let (mut bx, mut by) = (std::mem::take(&mut sc.a), std::mem::take(&mut sc.b));
+            let (x, rx) = element(va, w, i, &mut bx);
+            let (y, ry) = element(vb, w, j, &mut by);
             let r = match op {
                 Binary::Add => {
                     for k in 0..w {
@@ -347,12 +432,13 @@ impl Domain for QuadPass<'_> {
                     rx - ry
                 }
                 Binary::Mul | Binary::Div => {
-                    mul_el(l, &x, rx, &y, eta, c);
+                    mul_el(l, x, rx, y, eta, c);
                     rx * ry
                 }
             };
-            range[e] = r.intersect(poly_range(l, c, eta)).unwrap_or(r);
-        }
+            (sc.a, sc.b) = (bx, by);
+            r.intersect(poly_range(l, c, eta)).unwrap_or(r)
+        });
         self.set(out, QuadVal { coef, range });
     }
 
@@ -360,25 +446,30 @@ impl Domain for QuadPass<'_> {
         if !(0..=8).contains(&n) {
             return self.compose(out, a, Prim::Pow(f64::from(n)));
         }
-        let (l, eta) = (self.l, self.eta);
+        let (l, eta) = (self.l, &self.eta);
         let w = l.width();
         let (mut coef, mut range) = self.zeros(out);
         let va = self.get(a);
-        for (e, re) in range.iter_mut().enumerate() {
-            let (x, rx) = element(va, w, e);
-            let mut acc = vec![Interval::ZERO; w];
+        par_elements(w, &mut coef, &mut range, |e, out, sc| {
+            let mut buf = std::mem::take(&mut sc.a);
+            let (x, rx) = element(va, w, e, &mut buf);
+            let (acc, next) = (&mut sc.d, &mut sc.d2);
+            acc.clear();
+            acc.resize(w, Interval::ZERO);
             acc[0] = Interval::ONE;
+            next.clear();
+            next.resize(w, Interval::ZERO);
             let mut racc = Interval::ONE;
             for _ in 0..n {
-                let mut next = vec![Interval::ZERO; w];
-                mul_el(l, &acc, racc, &x, eta, &mut next);
+                mul_el(l, acc, racc, x, eta, next);
                 racc *= rx;
-                acc = next;
+                std::mem::swap(acc, next);
             }
             let r = rx.powi(n);
-            coef[e * w..(e + 1) * w].copy_from_slice(&acc);
-            *re = r.intersect(poly_range(l, &acc, eta)).unwrap_or(r);
-        }
+            out.copy_from_slice(acc);
+            sc.a = buf;
+            r.intersect(poly_range(l, out, eta)).unwrap_or(r)
+        });
         self.set(out, QuadVal { coef, range });
     }
 
@@ -391,20 +482,22 @@ impl Domain for QuadPass<'_> {
     }
 
     fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>) {
-        let (l, eta) = (self.l, self.eta);
+        let (l, eta) = (self.l, &self.eta);
         let w = l.width();
         let (mut coef, mut range) = self.zeros(out);
         let va = self.get(a);
+        let (mut buf, mut sc) = (Vec::new(), Scratch::default());
+        let (mut x, mut ex) = (vec![Interval::ZERO; w], vec![Interval::ZERO; w]);
         for (e, g) in self.plan.groups(a, axis).iter().enumerate() {
             if op == Reduce::LogSumExp {
-                let m = g.iter().map(|&i| element(va, w, i).0[0].mid()).fold(f64::NEG_INFINITY, f64::max);
+                let m = g.iter().map(|&i| element(va, w, i, &mut buf).0[0].mid()).fold(f64::NEG_INFINITY, f64::max);
                 let mut sum = vec![Interval::ZERO; w];
                 let mut sr = Interval::ZERO;
                 for &i in g {
-                    let (mut x, rx) = element(va, w, i);
+                    let (xi, rx) = element(va, w, i, &mut buf);
+                    x.copy_from_slice(xi);
                     x[0] -= m;
-                    let mut ex = vec![Interval::ZERO; w];
-                    let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex);
+                    let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex, &mut sc);
                     for k in 0..w {
                         sum[k] += ex[k];
                     }
@@ -412,14 +505,14 @@ impl Domain for QuadPass<'_> {
                 }
                 let sr = sr.intersect(poly_range(l, &sum, eta)).unwrap_or(sr);
                 let c = &mut coef[e * w..(e + 1) * w];
-                let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c);
+                let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c, &mut sc);
                 c[0] += m;
                 range[e] = r + m;
                 continue;
             }
             let mut r = Interval::ZERO;
             for &i in g {
-                let (x, rx) = element(va, w, i);
+                let (x, rx) = element(va, w, i, &mut buf);
                 for k in 0..w {
                     coef[e * w + k] += x[k];
                 }
@@ -439,13 +532,13 @@ impl Domain for QuadPass<'_> {
 
     fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId) {
         let (sa, sb, so) = (self.plan.shape(a), self.plan.shape(b), self.plan.shape(out));
-        let v = quad_matmul(self.l, self.get(a), sa, self.get(b), sb, so, self.eta);
+        let v = quad_matmul(self.l, self.get(a), sa, self.get(b), sb, so, &self.eta);
         self.set(out, v);
     }
 }
 
 /// `a @ b` when one side or both vary.
-fn quad_matmul(l: Layout, a: Val<'_>, sa: Shape, b: Val<'_>, sb: Shape, out: Shape, eta: &[Interval]) -> QuadVal {
+fn quad_matmul(l: Layout, a: Val<'_>, sa: Shape, b: Val<'_>, sb: Shape, out: Shape, eta: &Eta) -> QuadVal {
     let w = l.width();
     let (r, k) = crate::tensor::left_dims(sa);
     let (_, c) = crate::tensor::right_dims(sb);
@@ -473,30 +566,102 @@ fn quad_matmul(l: Layout, a: Val<'_>, sa: Shape, b: Val<'_>, sb: Shape, out: Sha
             QuadVal { coef, range }
         }
         (Val::Var(qa), Val::Var(qb)) => {
-            // Both vary: sum the elementwise products term by term.
-            let mut coef = vec![Interval::ZERO; out.len() * w];
-            let mut range = vec![Interval::ZERO; out.len()];
-            let mut tmp = vec![Interval::ZERO; w];
-            for i in 0..r {
-                for j in 0..c {
-                    let e = i * c + j;
-                    let mut rr = Interval::ZERO;
-                    for t in 0..k {
-                        let (ia, ib) = (i * k + t, t * c + j);
-                        let x = &qa.coef[ia * w..(ia + 1) * w];
-                        let y = &qb.coef[ib * w..(ib + 1) * w];
-                        mul_el(l, x, qa.range[ia], y, eta, &mut tmp);
-                        for q in 0..w {
-                            coef[e * w + q] += tmp[q];
-                        }
-                        rr += qa.range[ia] * qb.range[ib];
-                    }
-                    let p = poly_range(l, &coef[e * w..(e + 1) * w], eta);
-                    range[e] = rr.intersect(p).unwrap_or(rr);
+            // Both vary: the elementwise product rule of `mul_el`, summed over
+            // the inner index. Its terms of thin coefficients are matrix
+            // products in midpoint-radius form (`c = A0 B0`,
+            // `g_i = A0 B_i + A_i B0`, `A_i B_j + A_j B_i` in `q_ij`); the two
+            // terms with a wide factor (`Q^A_ij WL + RA Q^B_ij`, `WL` the range
+            // of `b`'s constant and linear part, `RA` `a`'s range) are summed
+            // in interval arithmetic, as tight as the elementwise rule.
+            let (ma, mb) = (Shape::Matrix(r, k), Shape::Matrix(k, c));
+            let plane = |qv: &QuadVal, shape: Shape, q: usize| ITensor::from_fn(shape, |e| qv.coef[e * w + q]);
+            let thin = 1 + l.m;
+            let a: Vec<ITensor> = (0..thin).map(|q| plane(qa, ma, q)).collect();
+            let b: Vec<ITensor> = (0..thin).map(|q| plane(qb, mb, q)).collect();
+            let n = out.len();
+            let mut coef = vec![Interval::ZERO; n * w];
+            let mut put = |q: usize, t: ITensor| {
+                for e in 0..n {
+                    coef[e * w + q] = t.get(e);
+                }
+            };
+            let sum = |terms: &[(&ITensor, &ITensor)]| {
+                let mut t = terms[0].0.matmul(terms[0].1);
+                for (x, y) in &terms[1..] {
+                    t.add_assign(&x.matmul(y));
+                }
+                t
+            };
+            put(0, sum(&[(&a[0], &b[0])]));
+            for i in 0..l.m {
+                let gi = l.g(i);
+                put(gi, sum(&[(&a[0], &b[gi]), (&a[gi], &b[0])]));
+                for j in i..l.m {
+                    let gj = l.g(j);
+                    let t = if i == j { sum(&[(&a[gi], &b[gi])]) } else { sum(&[(&a[gi], &b[gj]), (&a[gj], &b[gi])]) };
+                    put(l.q(i, j), t);
                 }
             }
+            wide_terms(l, qa, qb, (r, k, c), eta, &mut coef);
+            let rr = ITensor::from_intervals(ma, &qa.range).matmul(&ITensor::from_intervals(mb, &qb.range));
+            let range = (0..n)
+                .map(|e| {
+                    let p = poly_range(l, &coef[e * w..(e + 1) * w], eta);
+                    rr.get(e).intersect(p).unwrap_or(rr.get(e))
+                })
+                .collect();
             QuadVal { coef, range }
         }
         (Val::Const(_), Val::Const(_)) => unreachable!("a product of constants is constant"),
+    }
+}
+
+/// Adds `sum_t Q^A_ij[., t] WL[t, .] + RA[., t] Q^B_ij[t, .]` to every
+/// quadratic coefficient of `coef` (the product `a @ b`, `r x k` by
+/// `k x c`), in interval arithmetic, in parallel over output rows (each
+/// row on its own: the result does not depend on the number of threads).
+/// A side whose quadratic part is 0 (a parameter's) adds nothing.
+fn wide_terms(
+    l: Layout,
+    qa: &QuadVal,
+    qb: &QuadVal,
+    (r, k, c): (usize, usize, usize),
+    eta: &Eta,
+    coef: &mut [Interval],
+) {
+    use rayon::prelude::*;
+    let w = l.width();
+    let first = 1 + l.m;
+    let zero_quad = |q: &QuadVal| q.coef.chunks(w).all(|el| el[first..].iter().all(|&x| x == Interval::ZERO));
+    let (qa_zero, qb_zero) = (zero_quad(qa), zero_quad(qb));
+    if qa_zero && qb_zero {
+        return;
+    }
+    let wl: Vec<Interval> = qb.coef.chunks(w).map(|el| el[0] + lin_range(l, el, eta)).collect();
+    let row = |i: usize, out: &mut [Interval]| {
+        for j in 0..c {
+            let o = &mut out[j * w + first..(j + 1) * w];
+            for t in 0..k {
+                let (ia, ib) = (i * k + t, t * c + j);
+                let x = &qa.coef[ia * w + first..(ia + 1) * w];
+                let y = &qb.coef[ib * w + first..(ib + 1) * w];
+                let (wlt, rat) = (wl[ib], qa.range[ia]);
+                for q in 0..w - first {
+                    let mut v = o[q];
+                    if !qa_zero {
+                        v += wlt * x[q];
+                    }
+                    if !qb_zero {
+                        v += rat * y[q];
+                    }
+                    o[q] = v;
+                }
+            }
+        }
+    };
+    if r * c * k < 1 << 14 || rayon::current_num_threads() == 1 {
+        coef.chunks_mut(c * w).enumerate().for_each(|(i, out)| row(i, out));
+    } else {
+        coef.par_chunks_mut(c * w).enumerate().for_each(|(i, out)| row(i, out));
     }
 }
