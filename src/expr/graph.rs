@@ -128,11 +128,16 @@ impl Graph {
     /// # Errors
     /// [`ExprError::Duplicate`] if a parameter or data tensor has this name.
     pub fn data(&mut self, name: &str, value: Tensor) -> Result<NodeId, ExprError> {
+        self.data_shared(name, Arc::new(value))
+    }
+
+    /// A new constant tensor shared with its owner (as [`data`](Self::data)).
+    pub(crate) fn data_shared(&mut self, name: &str, value: Arc<Tensor>) -> Result<NodeId, ExprError> {
         if self.name_taken(name) {
             return Err(ExprError::Duplicate(name.to_string()));
         }
         let shape = value.shape();
-        self.data.push(DataInfo { name: name.to_string(), value: Arc::new(value) });
+        self.data.push(DataInfo { name: name.to_string(), value });
         Ok(self.intern(Op::Data(self.data.len() - 1), shape))
     }
 

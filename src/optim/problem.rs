@@ -54,7 +54,7 @@ impl<'g> Problem<'g> {
     /// The loss at `params`.
     pub fn value(&mut self, params: &[Tensor]) -> f64 {
         self.evaluations += 1;
-        let v = self.evaluator.forward(params).item();
+        let v = self.evaluator.loss(params);
         self.forward_at = Some(params.to_vec());
         v
     }

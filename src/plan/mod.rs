@@ -20,6 +20,7 @@
 //! assert_eq!(plan.varying().len(), 4); // w, exp(w), 2 exp(w) and the sum; 2 is constant
 //! ```
 
+pub mod rows;
 pub mod walk;
 
 use std::sync::Arc;
