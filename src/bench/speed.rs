@@ -52,13 +52,18 @@ impl SpeedReport {
     }
 }
 
-/// Times `f` over repeats for about `budget` (at least 3, at most 50 repeats,
-/// after one untimed run).
+/// Times `f` over repeats for about `budget` (at least 3, at most 1000
+/// repeats), after untimed runs for a tenth of it (at least one): the
+/// thread pool and the buffers warm.
 fn time(name: &'static str, budget: Duration, mut f: impl FnMut()) -> Timing {
+    let warm = Instant::now();
     f();
+    while warm.elapsed() < budget / 10 {
+        f();
+    }
     let start = Instant::now();
     let mut times = Vec::new();
-    while times.len() < 3 || (times.len() < 50 && start.elapsed() < budget) {
+    while times.len() < 3 || (times.len() < 1000 && start.elapsed() < budget) {
         let t = Instant::now();
         f();
         times.push(t.elapsed().as_secs_f64());

@@ -176,7 +176,7 @@ impl Interval {
     }
 
     /// `swish(x) = x sigmoid(x)`, decreasing then increasing around
-    /// [`SWISH_ARGMIN`].
+    /// `SWISH_ARGMIN`.
     pub fn swish(self) -> Interval {
         let margin = 1e-12;
         if self.lo() >= SWISH_ARGMIN + margin {

@@ -13,6 +13,9 @@
 //! operation does to its values (or, run in reverse, to its adjoints), and
 //! the compiler checks that every domain covers every operation.
 //!
+//! [`rows`] splits a loss that is a sum or mean over data rows into a plan
+//! per block of rows, for the evaluator's threads.
+//!
 //! ```
 //! use majorize::plan::Plan;
 //! let m = majorize::lang::parse_inline("sum(exp(w) * 2)").unwrap();
