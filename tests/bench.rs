@@ -80,8 +80,9 @@ fn learning_rate_grid_holds_each_default() {
     assert!(!labels.contains(&"fullmm") && !labels.contains(&"roaree"));
     for c in &cs {
         let lrs = bench::learning_rates(c);
-        if c.mm {
-            assert_eq!(lrs, vec![None]);
+        if c.mm || ["lbfgs", "cg"].contains(&c.optimizer) {
+            // No learning rate: one run.
+            assert_eq!(lrs, vec![None], "{}", c.label);
         } else {
             assert!(lrs.len() >= 7, "{}: {lrs:?}", c.label);
         }
@@ -121,7 +122,7 @@ fn quick_suite_writes_report_csv_and_plots() {
         let f: Vec<&str> = line.split(',').collect();
         let key = format!("{}/{}", f[0], f[1]);
         let loss: f64 = f[5].parse().unwrap();
-        if ["saferate", "safecombination", "fullmm"].contains(&f[1])
+        if ["saferate", "saferate_lbfgs", "safecombination", "fullmm"].contains(&f[1])
             && let Some((k, prev)) = &last
             && *k == key
         {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{example, instr, params_from, random_model};
-use majorize::optim::{self, FullMm, RunOptions, RunResult, SafeCombination, SafeRate};
+use majorize::optim::{self, FullMm, QuasiNewton, RunOptions, RunResult, SafeCombination, SafeRate};
 use majorize::{Evaluator, Model, Optimizer, Problem, Shape, Tensor, lang};
 use proptest::prelude::*;
 
@@ -20,6 +20,7 @@ fn monotone(r: &RunResult) -> bool {
 fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
     vec![
         ("saferate", Box::new(SafeRate::default())),
+        ("saferate_lbfgs", Box::new(SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })))),
         ("safecombination", Box::new(SafeCombination::default())),
         ("fullmm", Box::new(FullMm::default())),
     ]
@@ -144,6 +145,7 @@ fn logistic_regression_reaches_the_newton_optimum() {
     for (name, mut opt) in [
         ("safecombination", Box::new(SafeCombination::default()) as Box<dyn Optimizer>),
         ("saferate", Box::new(SafeRate::default())),
+        ("saferate_lbfgs", Box::new(SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })))),
     ] {
         let r = run(&model, opt.as_mut(), model.init.clone(), 2000, 0.0);
         assert!(monotone(&r), "{name}");

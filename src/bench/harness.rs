@@ -33,12 +33,15 @@ impl Contender {
 }
 
 /// The contenders for a problem: the MM methods whose default domain it is
-/// in (SafeRate always, SafeCombination up to 1000 scalars, full MM up to
-/// 10), every
+/// in (SafeRate and SafeRate along L-BFGS always, SafeCombination up to
+/// 1000 scalars, full MM up to 10), every
 /// baseline at its defaults, and for the S&P 500 study SGD with momentum,
 /// Nesterov and Roaree's six surrogates in place of its default one.
 pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Contender> {
-    let mut out = vec![Contender::new("saferate", "", "saferate", true)];
+    let mut out = vec![
+        Contender::new("saferate", "", "saferate", true),
+        Contender::new("saferate_lbfgs", "", "saferate_lbfgs", true),
+    ];
     if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
     }
@@ -63,13 +66,12 @@ pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Con
 
 /// The learning rates a contender runs with (`None`: it has none).
 pub fn learning_rates(c: &Contender) -> Vec<Option<f64>> {
-    if c.mm {
+    let entry = optim::find(optim::baselines(), c.optimizer).ok();
+    if c.mm || entry.as_ref().is_some_and(|e| !e.keys.iter().any(|k| k.name == "lr")) {
         return vec![None];
     }
-    let default = optim::find(optim::baselines(), c.optimizer)
-        .ok()
-        .and_then(|e| e.keys.iter().find(|k| k.name == "lr").map(|k| k.default_value()))
-        .and_then(|v| match v {
+    let default =
+        entry.and_then(|e| e.keys.iter().find(|k| k.name == "lr").map(|k| k.default_value())).and_then(|v| match v {
             optim::Value::Num(x) => Some(x),
             _ => None,
         });
@@ -200,8 +202,11 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
         Err(e) => return failed(e),
     };
     let mut p = Problem::new(model);
-    let run_opts =
-        RunOptions { max_steps: steps, stall_steps: if c.mm { STALL_STEPS } else { 0 }, ..RunOptions::default() };
+    let run_opts = RunOptions {
+        max_steps: steps,
+        stall_steps: if c.mm || optim::stops_when_stalled(c.optimizer) { STALL_STEPS } else { 0 },
+        ..RunOptions::default()
+    };
     let result = optim::run(opt.as_mut(), &mut p, model.init.clone(), &run_opts, |_| {});
     let failed_run = matches!(result.stop, optim::StopReason::Failed(_));
     let loss = if failed_run || !result.loss().is_finite() { f64::INFINITY } else { result.loss() };

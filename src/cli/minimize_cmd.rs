@@ -22,7 +22,7 @@ pub struct MinimizeArgs {
     #[arg(long, value_name = "NAME=V,...")]
     pub init: Option<String>,
     /// The optimizer (`majorize optimizers` lists them). Default: an MM method, no learning rate:
-    /// fullmm up to 10 scalar parameters, safecombination up to 1000 (and 7 tensors), saferate beyond.
+    /// fullmm up to 10 scalar parameters, saferate_lbfgs (SafeRate along the L-BFGS direction) beyond.
     #[arg(long, value_name = "NAME")]
     pub optimizer: Option<String>,
     /// With saferate: step along this baseline's update instead of -grad (e.g. adam); --lr and --opt
@@ -66,15 +66,7 @@ pub struct MinimizeArgs {
 /// The optimizer the rule picks for `model` when none is named.
 pub fn default_optimizer(model: &Model) -> &'static str {
     let n = model.num_scalars();
-    if n <= optim::FullMm::DEFAULT_SCALARS {
-        "fullmm"
-    } else if n <= optim::SafeCombination::DEFAULT_SCALARS
-        && model.graph.params().len() <= optim::SafeCombination::MAX_BLOCKS
-    {
-        "safecombination"
-    } else {
-        "saferate"
-    }
+    if n <= optim::FullMm::DEFAULT_SCALARS { "fullmm" } else { "saferate_lbfgs" }
 }
 
 fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error> {
@@ -133,12 +125,11 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         .into());
     }
     let mut problem = Problem::new(&model);
-    let is_mm = optim::majorizers().iter().any(|e| e.name == optimizer.name());
     let run_opts = RunOptions {
         max_steps: args.steps,
         grad_tol: args.tol.unwrap_or(0.0),
         max_seconds: args.max_seconds.unwrap_or(f64::INFINITY),
-        stall_steps: if is_mm { optim::STALL_STEPS } else { 0 },
+        stall_steps: if optim::stops_when_stalled(optimizer.name()) { optim::STALL_STEPS } else { 0 },
         ..RunOptions::default()
     };
     let show = !args.quiet && std::io::stderr().is_terminal();

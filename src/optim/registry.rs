@@ -72,6 +72,20 @@ pub fn baselines() -> Vec<Entry> {
             "SGD with momentum chosen each step by greedy alignment"
         ),
         transform_entry!(GreedyAdam, super::greedy::KEYS_ADAM, "Adam with beta1 chosen each step by greedy alignment"),
+        Entry {
+            name: super::Lbfgs::NAME,
+            summary: "L-BFGS with the Moré-Thuente line search (strong Wolfe), as L-BFGS-B unbounded",
+            keys: super::lbfgs::KEYS,
+            build: |o| Ok(Box::new(super::Lbfgs::from_options(o)?)),
+            direction: Some(|o| Ok(Box::new(super::QuasiNewton::from_options(o)?))),
+        },
+        Entry {
+            name: super::Cg::NAME,
+            summary: "nonlinear conjugate gradients, Polak-Ribiere+, with the Moré-Thuente line search",
+            keys: &[],
+            build: |_| Ok(Box::new(super::Cg::default())),
+            direction: None,
+        },
         transform_entry!(
             Dog,
             super::contrib::dog::KEYS,
@@ -106,6 +120,10 @@ pub fn majorizers() -> Vec<Entry> {
     use super::{FullMm, SafeCombination, SafeRate};
     const RATE: &[Key] =
         &[Key { name: "eta_max", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
+    const RATE_LBFGS: &[Key] = &[
+        Key { name: "eta_max", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" },
+        Key { name: "memory", default: KeyDefault::Num(10.0), help: "L-BFGS pairs (s, y) kept (an integer >= 1)" },
+    ];
     const RADIUS: &[Key] =
         &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
     vec![
@@ -115,6 +133,16 @@ pub fn majorizers() -> Vec<Entry> {
             keys: RATE,
             build: |o| {
                 Ok(Box::new(SafeRate::new(o.check("eta_max", super::options::range::positive, "> 0 and finite")?)))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "saferate_lbfgs",
+            summary: "certified L-BFGS: SafeRate's safe step along the L-BFGS direction, no line search",
+            keys: RATE_LBFGS,
+            build: |o| {
+                let eta = o.check("eta_max", super::options::range::positive, "> 0 and finite")?;
+                Ok(Box::new(SafeRate::new(eta).with_direction(Box::new(super::QuasiNewton::from_options(o)?))))
             },
             direction: None,
         },
@@ -141,6 +169,14 @@ pub fn majorizers() -> Vec<Entry> {
             direction: None,
         },
     ]
+}
+
+/// Whether a run of `name` stops once its steps leave the parameters
+/// unchanged ([`STALL_STEPS`](super::STALL_STEPS) in a row): the MM methods,
+/// whose bound then promises no decrease, and the line-search methods,
+/// whose search then finds none.
+pub fn stops_when_stalled(name: &str) -> bool {
+    majorizers().iter().any(|e| e.name == name) || name == super::Lbfgs::NAME || name == super::Cg::NAME
 }
 
 /// Every optimizer: the MM methods, then the baselines.

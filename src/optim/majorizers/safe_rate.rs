@@ -54,7 +54,8 @@ impl SafeRate {
 
 impl Optimizer for SafeRate {
     fn name(&self) -> &'static str {
-        "saferate"
+        // Along the L-BFGS direction it is the certified quasi-Newton method.
+        if self.direction.name() == "lbfgs" { "saferate_lbfgs" } else { "saferate" }
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
