@@ -359,7 +359,7 @@ fn minimize_defaults_to_mm_with_no_learning_rate() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["minimize", "x^2", "--optimizer", "fullmm", "--direction", "adam"],
-            "error: --direction applies to saferate only",
+            "error: --direction applies to saferate and safecombination",
         ),
         (&["minimize", "x^2", "--optimizer", "saferate", "--direction", "adma"], "error: unknown optimizer `adma`"),
         (

@@ -22,6 +22,10 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
         ("saferate", Box::new(SafeRate::default())),
         ("saferate_lbfgs", Box::new(SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })))),
         ("safecombination", Box::new(SafeCombination::default())),
+        (
+            "safecombination_lbfgs",
+            Box::new(SafeCombination::default().with_direction(Box::new(QuasiNewton { memory: 10 }))),
+        ),
         ("fullmm", Box::new(FullMm::default())),
     ]
 }

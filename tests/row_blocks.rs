@@ -23,7 +23,9 @@ fn whole(ev: &mut Evaluator, x: &[Tensor]) -> (f64, Vec<Tensor>) {
 
 #[test]
 fn blocked_passes_agree_with_the_whole_pass() {
-    for (name, blocks) in [("mlp_digits.loss", true), ("softmax_digits.loss", true), ("mlp_deep_digits.loss", true)] {
+    // Blocked where the row-wise work is large enough (the MLPs), whole
+    // otherwise (the softmax regression, 33 elements a row): the same either way.
+    for (name, blocks) in [("mlp_digits.loss", true), ("softmax_digits.loss", false), ("mlp_deep_digits.loss", true)] {
         let model = example(name);
         let mut ev = Evaluator::new(&model.graph, model.loss);
         assert_eq!(ev.row_blocks().is_some(), blocks, "{name}");

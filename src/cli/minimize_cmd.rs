@@ -25,8 +25,9 @@ pub struct MinimizeArgs {
     /// fullmm up to 10 scalar parameters, saferate_lbfgs (SafeRate along the L-BFGS direction) beyond.
     #[arg(long, value_name = "NAME")]
     pub optimizer: Option<String>,
-    /// With saferate: step along this baseline's update instead of -grad (e.g. adam); --lr and --opt
-    /// then set the baseline's hyperparameters.
+    /// With saferate: step along this baseline's update instead of -grad (e.g. adam, lbfgs); with
+    /// safecombination: combine it with the previous step; --lr and --opt then set the baseline's
+    /// hyperparameters.
     #[arg(long, value_name = "NAME")]
     pub direction: Option<String>,
     /// Learning rate, for optimizers that have one.
@@ -80,12 +81,13 @@ fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error
         )));
     }
     if let Some(dir) = &args.direction {
-        if name != "saferate" {
-            return Err(Error::Usage(format!("--direction applies to saferate only, not {name}")));
-        }
         let base = optim::find(optim::baselines(), dir)?;
         let opts = optim::options(&base, args.lr, args.opt.as_deref())?;
-        return Ok(Box::new(SafeRate::default().with_direction(base.direction(&opts)?)));
+        return match name {
+            "saferate" => Ok(Box::new(SafeRate::default().with_direction(base.direction(&opts)?))),
+            "safecombination" => Ok(Box::new(optim::SafeCombination::default().with_direction(base.direction(&opts)?))),
+            _ => Err(Error::Usage(format!("--direction applies to saferate and safecombination, not {name}"))),
+        };
     }
     let opts = optim::options(&entry, args.lr, args.opt.as_deref())?;
     Ok(entry.build(&opts)?)

@@ -124,6 +124,10 @@ pub fn majorizers() -> Vec<Entry> {
         Key { name: "eta_max", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" },
         Key { name: "memory", default: KeyDefault::Num(10.0), help: "L-BFGS pairs (s, y) kept (an integer >= 1)" },
     ];
+    const RADIUS_LBFGS: &[Key] = &[
+        Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" },
+        Key { name: "memory", default: KeyDefault::Num(10.0), help: "L-BFGS pairs (s, y) kept (an integer >= 1)" },
+    ];
     const RADIUS: &[Key] =
         &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
     vec![
@@ -156,6 +160,17 @@ pub fn majorizers() -> Vec<Entry> {
                     super::options::range::positive,
                     "> 0 and finite",
                 )?)))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "safecombination_lbfgs",
+            summary: "certified L-BFGS with momentum: the L-BFGS direction and the previous step, by the box QP",
+            keys: RADIUS_LBFGS,
+            build: |o| {
+                let radius = o.check("radius", super::options::range::positive, "> 0 and finite")?;
+                let qn = super::QuasiNewton::from_options(o)?;
+                Ok(Box::new(SafeCombination::new(radius).with_direction(Box::new(qn))))
             },
             direction: None,
         },

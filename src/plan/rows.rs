@@ -32,6 +32,9 @@ use crate::tensor::{Shape, Tensor};
 /// The fewest rows in a block.
 const MIN_ROWS: usize = 64;
 
+/// The fewest elements, over every varying row-wise node, for blocks.
+const MIN_WORK: usize = 65_536;
+
 /// About how many elements the widest row-wise node of a block holds.
 const BLOCK_ELEMENTS: usize = 65_536;
 
@@ -74,17 +77,21 @@ impl RowBlocks {
         }
         let kinds = classify(plan, n)?;
         let cuts = affine_cuts(plan, &kinds)?;
-        // Blocks of about BLOCK_ELEMENTS elements of the widest varying
-        // row-wise node, an even number of them (two cores share them
-        // evenly; the count never depends on the threads), each of at
-        // least MIN_ROWS rows.
-        let width = plan
+        // Blocks only where the row-wise work is worth a hand-off to another
+        // thread (MIN_WORK elements over every varying row-wise node); then
+        // about BLOCK_ELEMENTS elements of the widest such node per block,
+        // an even number of blocks (two cores share them evenly; the count
+        // never depends on the threads), each of at least MIN_ROWS rows.
+        let widths: Vec<usize> = plan
             .varying()
             .iter()
-            .filter(|id| kinds[id.index()] == Kind::Rows)
-            .map(|id| plan.shape(*id).dims2().1)
-            .max()
-            .unwrap_or(1);
+            .filter(|id| matches!(kinds[id.index()], Kind::Rows | Kind::Elems))
+            .map(|id| if kinds[id.index()] == Kind::Rows { plan.shape(*id).dims2().1 } else { 1 })
+            .collect();
+        let width = widths.iter().copied().max().unwrap_or(1);
+        if n * widths.iter().sum::<usize>() < MIN_WORK {
+            return None;
+        }
         let count = (n * width).div_ceil(BLOCK_ELEMENTS).next_multiple_of(2).min(n / MIN_ROWS);
         if count < 2 {
             return None;

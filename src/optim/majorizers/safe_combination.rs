@@ -1,9 +1,9 @@
 //! The SafeCombination optimizer.
 
-use super::{MAX_RETRIES, accepts, combine, distance};
+use super::{Direction, MAX_RETRIES, accepts, combine, distance};
 use crate::mm::{safe_combination, trust};
 use crate::optim::optimizer::checked_value_and_grad;
-use crate::optim::transform::global_norm;
+use crate::optim::transform::{DynTransform, global_norm};
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
 use crate::tensor::Tensor;
 
@@ -16,13 +16,17 @@ use crate::tensor::Tensor;
 /// A degree-2 enclosure of `f(x + sum_i eta_i v_i)` over the box
 /// `prod_i [0, e_i]` gives a quadratic upper bound; the box-constrained QP
 /// is solved exactly (every active set) and each `e_i` adapts as in
-/// SafeRate. No learning rate; the loss never increases.
+/// SafeRate. No learning rate; the loss never increases. With a direction
+/// (`with_direction`: L-BFGS's for `safecombination_lbfgs`), the directions
+/// are that one and the previous step.
 ///
 /// # Hyperparameters
 /// `radius` (1.0): the first trust radius of every direction.
 #[derive(Debug)]
 pub struct SafeCombination {
     initial: f64,
+    /// The one direction in place of the per-tensor gradient blocks.
+    direction: Option<Direction>,
     /// Trust radii: one per gradient block, then the momentum direction.
     radii: Vec<f64>,
     previous: Option<Vec<Tensor>>,
@@ -49,20 +53,38 @@ impl SafeCombination {
 
     /// SafeCombination with first trust radius `radius` for every direction.
     pub fn new(radius: f64) -> Self {
-        SafeCombination { initial: radius, radii: Vec::new(), previous: None, steps: 0 }
+        SafeCombination { initial: radius, direction: None, radii: Vec::new(), previous: None, steps: 0 }
+    }
+
+    /// SafeCombination over a baseline's update (or the L-BFGS direction)
+    /// and the previous step.
+    pub fn with_direction(mut self, transform: Box<dyn DynTransform>) -> Self {
+        self.direction = Some(Direction::update(transform));
+        self
     }
 }
 
 impl Optimizer for SafeCombination {
     fn name(&self) -> &'static str {
-        "safecombination"
+        match &self.direction {
+            Some(d) if d.name() == "lbfgs" => "safecombination_lbfgs",
+            _ => "safecombination",
+        }
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
-        vec![("radius".into(), self.initial.to_string())]
+        let mut h = vec![("radius".into(), self.initial.to_string())];
+        if let Some(d) = &self.direction {
+            h.push(("direction".into(), d.name()));
+            h.extend(d.hyperparameters().into_iter().map(|(k, v)| (format!("direction.{k}"), v)));
+        }
+        h
     }
 
     fn reset(&mut self) {
+        if let Some(d) = &mut self.direction {
+            d.reset();
+        }
         self.radii.clear();
         self.previous = None;
         self.steps = 0;
@@ -74,7 +96,12 @@ impl Optimizer for SafeCombination {
         // The candidate directions, each with its slot in `radii`.
         let neg: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
         let mut slots: Vec<(usize, Vec<Tensor>)> = Vec::new();
-        if params.len() <= Self::MAX_BLOCKS {
+        if let Some(d) = &mut self.direction {
+            let v = d.propose(&g, params);
+            if global_norm(&v) > 0.0 {
+                slots.push((0, v));
+            }
+        } else if params.len() <= Self::MAX_BLOCKS {
             for p in 0..params.len() {
                 if neg[p].norm() > 0.0 {
                     let d = (0..params.len())
