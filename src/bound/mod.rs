@@ -34,6 +34,7 @@ mod point;
 mod poly;
 mod primitive;
 mod quad;
+mod quad_product;
 mod range;
 mod refine;
 mod series;

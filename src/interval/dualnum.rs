@@ -114,7 +114,9 @@ impl Num for Interval {
     }
 }
 
-fn sign(x: f64) -> f64 {
+/// The sign of `x`, with `sign(0) = 0` (Rust's `signum` gives 1 at 0).
+#[inline(always)]
+pub(crate) fn sign(x: f64) -> f64 {
     if x > 0.0 {
         1.0
     } else if x < 0.0 {

@@ -32,6 +32,7 @@ mod transcendental;
 
 pub use big::{BigInterval, Dyadic, Prec};
 pub use big_functions::Big;
+pub(crate) use dualnum::sign;
 pub use round::{add_up, down_n, mul_up, up_n};
 pub use scalar::Interval;
 #[cfg(test)]

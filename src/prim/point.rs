@@ -61,13 +61,7 @@ pub fn tanh_slope(x: f64, y: f64) -> f64 {
 /// the derivative of `abs`, with the subgradient 0 at the kink.
 #[inline(always)]
 pub fn sign(x: f64) -> f64 {
-    if x > 0.0 {
-        1.0
-    } else if x < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
+    crate::interval::sign(x)
 }
 
 /// `max(x, 0)`, NaN staying NaN.
