@@ -42,7 +42,7 @@ fn io(action: &'static str, path: &Path, e: &dyn std::fmt::Display) -> BenchErro
 
 /// Whether the contender is an MM method.
 fn is_mm(label: &str) -> bool {
-    matches!(label, "saferate" | "safecombination" | "fullmm")
+    crate::optim::majorizers().iter().any(|e| e.name == label)
 }
 
 /// Seconds per step of the plain gradient step (SGD's selected run).
