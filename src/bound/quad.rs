@@ -244,7 +244,7 @@ fn compose_el(
     prim: Prim,
     eta: &Eta,
     out: &mut [Interval],
-    scratch: &mut Scratch,
+    (d, d2): (&mut Vec<Interval>, &mut Vec<Interval>),
 ) -> Interval {
     let c = u[0];
     if !c.is_finite() {
@@ -254,7 +254,6 @@ fn compose_el(
     let y = y.hull(c);
     let one = enclose(prim, c, y, 2);
     let (s0, s1, s2) = (one.s[0], one.s[1], one.s_k);
-    let (d, d2) = (&mut scratch.d, &mut scratch.d2);
     d.clear();
     d.extend_from_slice(u);
     d[0] = Interval::ZERO;
@@ -342,11 +341,8 @@ impl QuadPass<'_> {
         let mut coef = vec![Interval::ZERO; n * w];
         let mut range = vec![Interval::ZERO; n];
         par_elements(w, &mut coef, &mut range, |e, out, sc| {
-            let mut buf = std::mem::take(&mut sc.a);
-            let (x, rx) = element(a, w, e, &mut buf);
-            let r = compose_el(l, x, rx, prim, eta, out, sc);
-            sc.a = buf;
-            r
+            let (x, rx) = element(a, w, e, &mut sc.a);
+            compose_el(l, x, rx, prim, eta, out, (&mut sc.d, &mut sc.d2))
         });
         QuadVal { coef, range }
     }
@@ -416,9 +412,8 @@ impl Domain for QuadPass<'_> {
         };
         par_elements(w, &mut coef, &mut range, |e, c, sc| {
             let (i, j) = pairs[e];
-            let (mut bx, mut by) = (std::mem::take(&mut sc.a), std::mem::take(&mut sc.b));
-            let (x, rx) = element(va, w, i, &mut bx);
-            let (y, ry) = element(vb, w, j, &mut by);
+            let (x, rx) = element(va, w, i, &mut sc.a);
+            let (y, ry) = element(vb, w, j, &mut sc.b);
             let r = match op {
                 Binary::Add => {
                     for k in 0..w {
@@ -437,7 +432,6 @@ impl Domain for QuadPass<'_> {
                     rx * ry
                 }
             };
-            (sc.a, sc.b) = (bx, by);
             r.intersect(poly_range(l, c, eta)).unwrap_or(r)
         });
         self.set(out, QuadVal { coef, range });
@@ -452,8 +446,7 @@ impl Domain for QuadPass<'_> {
         let (mut coef, mut range) = self.zeros(out);
         let va = self.get(a);
         par_elements(w, &mut coef, &mut range, |e, out, sc| {
-            let mut buf = std::mem::take(&mut sc.a);
-            let (x, rx) = element(va, w, e, &mut buf);
+            let (x, rx) = element(va, w, e, &mut sc.a);
             let (acc, next) = (&mut sc.d, &mut sc.d2);
             acc.clear();
             acc.resize(w, Interval::ZERO);
@@ -468,7 +461,6 @@ impl Domain for QuadPass<'_> {
             }
             let r = rx.powi(n);
             out.copy_from_slice(acc);
-            sc.a = buf;
             r.intersect(poly_range(l, out, eta)).unwrap_or(r)
         });
         self.set(out, QuadVal { coef, range });
@@ -487,7 +479,7 @@ impl Domain for QuadPass<'_> {
         let w = l.width();
         let (mut coef, mut range) = self.zeros(out);
         let va = self.get(a);
-        let (mut buf, mut sc) = (Vec::new(), Scratch::default());
+        let (mut buf, mut d, mut d2) = (Vec::new(), Vec::new(), Vec::new());
         let (mut x, mut ex) = (vec![Interval::ZERO; w], vec![Interval::ZERO; w]);
         for (e, g) in self.plan.groups(a, axis).iter().enumerate() {
             if op == Reduce::LogSumExp {
@@ -498,7 +490,7 @@ impl Domain for QuadPass<'_> {
                     let (xi, rx) = element(va, w, i, &mut buf);
                     x.copy_from_slice(xi);
                     x[0] -= m;
-                    let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex, &mut sc);
+                    let r = compose_el(l, &x, rx - m, Prim::Func(Func::Exp), eta, &mut ex, (&mut d, &mut d2));
                     for k in 0..w {
                         sum[k] += ex[k];
                     }
@@ -506,7 +498,7 @@ impl Domain for QuadPass<'_> {
                 }
                 let sr = sr.intersect(poly_range(l, &sum, eta)).unwrap_or(sr);
                 let c = &mut coef[e * w..(e + 1) * w];
-                let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c, &mut sc);
+                let r = compose_el(l, &sum, sr, Prim::Func(Func::Log), eta, c, (&mut d, &mut d2));
                 c[0] += m;
                 range[e] = r + m;
                 continue;

@@ -195,8 +195,26 @@ impl<'g> Evaluator<'g> {
     /// If the root is not a scalar (a [`Model`](crate::Model)'s loss always is).
     #[track_caller]
     pub fn value_and_grad(&mut self, params: &[Tensor]) -> (f64, Vec<Tensor>) {
-        self.loss(params);
-        self.grad_of_last_forward()
+        use rayon::prelude::*;
+        self.set_params(params);
+        let p = std::mem::take(&mut self.params);
+        // By blocks: each block's forward and backward passes in one task.
+        let out = self.blocks().map(|runs| {
+            combine(
+                runs.par_iter_mut()
+                    .map(|r| {
+                        r.forward(&p);
+                        r.backward(&p)
+                    })
+                    .collect(),
+            )
+        });
+        self.params = p;
+        self.last_blocked = out.is_some();
+        out.unwrap_or_else(|| {
+            self.whole.forward(&self.params);
+            self.whole.backward(&self.params)
+        })
     }
 
     /// The root's value and gradient at the parameters of the last

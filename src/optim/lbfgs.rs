@@ -112,19 +112,49 @@ struct At {
     g: Vec<f64>,
 }
 
-/// The loss and flat gradient at `params`: from `at` when it is that point.
-fn start(
+/// What a line-search method keeps from one step to the next: the point it
+/// reached (so that the next step does not evaluate it again), whether a
+/// search from `-g` found no decrease, and the step count.
+#[derive(Clone, Debug, Default)]
+struct Progress {
     at: Option<At>,
-    problem: &mut Problem<'_>,
-    params: &[Tensor],
-    step: usize,
-) -> Result<(f64, Vec<f64>), OptimError> {
-    match at {
-        Some(a) if a.x == params => Ok((a.f, a.g)),
-        _ => {
-            let (f, g) = checked_value_and_grad(problem, params, step)?;
-            Ok((f, flatten(&g)))
-        }
+    stuck: bool,
+    steps: usize,
+}
+
+impl Progress {
+    /// The loss and flat gradient at `params` (from the point kept when it
+    /// is this one), and the step's record so far.
+    fn begin(
+        &mut self,
+        problem: &mut Problem<'_>,
+        params: &[Tensor],
+    ) -> Result<(f64, Vec<f64>, StepRecord), OptimError> {
+        self.steps += 1;
+        let (f, g) = match self.at.take() {
+            Some(a) if a.x == params => (a.f, a.g),
+            _ => {
+                let (f, g) = checked_value_and_grad(problem, params, self.steps)?;
+                (f, flatten(&g))
+            }
+        };
+        let record = StepRecord { loss: f, grad_norm: norm(&g), step_size: Some(0.0), ..StepRecord::default() };
+        Ok((f, g, record))
+    }
+
+    /// Ends a step that leaves the parameters where they are.
+    fn stay(&mut self, params: &[Tensor], f: f64, g: Vec<f64>, record: StepRecord) -> Result<StepRecord, OptimError> {
+        self.at = Some(At { x: params.to_vec(), f, g });
+        Ok(record)
+    }
+
+    /// Ends a step of `stp` along `d`, to `end`.
+    fn go(&mut self, params: &mut [Tensor], mut record: StepRecord, (stp, d): (f64, &[f64]), end: At) -> StepRecord {
+        record.update_norm = stp * norm(d);
+        record.step_size = Some(stp);
+        params.clone_from_slice(&end.x);
+        self.at = Some(end);
+        record
     }
 }
 
@@ -201,9 +231,7 @@ pub struct Lbfgs {
     pub memory: usize,
     search: MoreThuente,
     state: Memory,
-    at: Option<At>,
-    stuck: bool,
-    steps: usize,
+    progress: Progress,
 }
 
 /// `memory` from the options: an integer from 1 to 1000.
@@ -228,7 +256,7 @@ impl Lbfgs {
     /// [`OptimError::Invalid`] for a memory that is not an integer from 1 to 1000.
     pub fn from_options(o: &Options) -> Result<Self, OptimError> {
         let memory = memory(o)?;
-        Ok(Lbfgs { memory, search: MoreThuente::LBFGSB, state: Memory::new(memory), at: None, stuck: false, steps: 0 })
+        Ok(Lbfgs { memory, search: MoreThuente::LBFGSB, state: Memory::new(memory), progress: Progress::default() })
     }
 
     fn pairs(&self) -> Vec<(String, String)> {
@@ -256,18 +284,14 @@ impl Optimizer for Lbfgs {
     }
 
     fn reset(&mut self) {
-        (self.state, self.at, self.stuck, self.steps) = (Memory::new(self.memory), None, false, 0);
+        (self.state, self.progress) = (Memory::new(self.memory), Progress::default());
     }
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
-        self.steps += 1;
-        let (f, g) = start(self.at.take(), problem, params, self.steps)?;
-        let grad_norm = norm(&g);
-        let mut record = StepRecord { loss: f, grad_norm, step_size: Some(0.0), ..StepRecord::default() };
-        let keep = |params: &[Tensor], g: Vec<f64>| Some(At { x: params.to_vec(), f, g });
-        if self.stuck || grad_norm == 0.0 {
-            self.at = keep(params, g);
-            return Ok(record);
+        let (f, g, record) = self.progress.begin(problem, params)?;
+        let grad_norm = record.grad_norm;
+        if self.progress.stuck || grad_norm == 0.0 {
+            return self.progress.stay(params, f, g, record);
         }
         let mut d = self.state.direction(&g);
         let mut gd = dot(&g, &d);
@@ -277,22 +301,17 @@ impl Optimizer for Lbfgs {
             gd = -grad_norm * grad_norm;
         }
         let fresh = self.state.is_empty();
-        let stp0 = if self.steps == 1 { 1.0 / norm(&d) } else { 1.0 };
+        let stp0 = if self.progress.steps == 1 { 1.0 / norm(&d) } else { 1.0 };
         let Some((stp, end)) = search(&self.search, problem, params, (f, gd), &d, stp0) else {
             // No decrease: start again from -g, or give up if that was it.
-            self.stuck = fresh;
+            self.progress.stuck = fresh;
             self.state.clear();
-            self.at = keep(params, g);
-            return Ok(record);
+            return self.progress.stay(params, f, g, record);
         };
         let s: Vec<f64> = d.iter().map(|v| stp * v).collect();
         let y: Vec<f64> = end.g.iter().zip(&g).map(|(a, b)| a - b).collect();
         self.state.push(s, y, f64::EPSILON * (-gd * stp));
-        record.update_norm = stp * norm(&d);
-        record.step_size = Some(stp);
-        params.clone_from_slice(&end.x);
-        self.at = Some(end);
-        Ok(record)
+        Ok(self.progress.go(params, record, (stp, &d), end))
     }
 }
 
@@ -314,15 +333,13 @@ pub struct Cg {
     search: MoreThuente,
     /// The previous gradient, direction, slope and step.
     prev: Option<(Vec<f64>, Vec<f64>, f64, f64)>,
-    at: Option<At>,
-    stuck: bool,
-    steps: usize,
+    progress: Progress,
 }
 
 impl Default for Cg {
     fn default() -> Self {
         let search = MoreThuente { ftol: 1e-4, gtol: 0.1, ..MoreThuente::LBFGSB };
-        Cg { search, prev: None, at: None, stuck: false, steps: 0 }
+        Cg { search, prev: None, progress: Progress::default() }
     }
 }
 
@@ -345,17 +362,14 @@ impl Optimizer for Cg {
     }
 
     fn reset(&mut self) {
-        (self.prev, self.at, self.stuck, self.steps) = (None, None, false, 0);
+        (self.prev, self.progress) = (None, Progress::default());
     }
 
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
-        self.steps += 1;
-        let (f, g) = start(self.at.take(), problem, params, self.steps)?;
-        let grad_norm = norm(&g);
-        let mut record = StepRecord { loss: f, grad_norm, step_size: Some(0.0), ..StepRecord::default() };
-        if self.stuck || grad_norm == 0.0 {
-            self.at = Some(At { x: params.to_vec(), f, g });
-            return Ok(record);
+        let (f, g, record) = self.progress.begin(problem, params)?;
+        let grad_norm = record.grad_norm;
+        if self.progress.stuck || grad_norm == 0.0 {
+            return self.progress.stay(params, f, g, record);
         }
         let neg: Vec<f64> = g.iter().map(|v| -v).collect();
         let (mut d, mut stp0) = (neg.clone(), 1.0 / grad_norm);
@@ -370,16 +384,12 @@ impl Optimizer for Cg {
         }
         let gd = dot(&g, &d);
         let Some((stp, end)) = search(&self.search, problem, params, (f, gd), &d, stp0) else {
-            self.stuck = self.prev.is_none();
+            self.progress.stuck = self.prev.is_none();
             self.prev = None;
-            self.at = Some(At { x: params.to_vec(), f, g });
-            return Ok(record);
+            return self.progress.stay(params, f, g, record);
         };
-        record.update_norm = stp * norm(&d);
-        record.step_size = Some(stp);
+        let record = self.progress.go(params, record, (stp, &d), end);
         self.prev = Some((g, d, gd, stp));
-        params.clone_from_slice(&end.x);
-        self.at = Some(end);
         Ok(record)
     }
 }

@@ -58,8 +58,6 @@ pub struct RowBlocks {
     pub blocks: Vec<Arc<Plan>>,
     /// The loss with every cut set to 0.
     pub rest: Arc<Plan>,
-    /// The first row of each block, and the total as the last entry.
-    pub bounds: Vec<usize>,
 }
 
 impl RowBlocks {
@@ -103,7 +101,7 @@ impl RowBlocks {
             .map(|r| block_plan(graph, plan, &kinds, &cuts, (r[0], r[1])).map(Arc::new))
             .collect::<Option<Vec<_>>>()?;
         let rest = Arc::new(rest_plan(graph, plan, &kinds)?);
-        Some(RowBlocks { blocks, rest, bounds })
+        Some(RowBlocks { blocks, rest })
     }
 }
 
