@@ -37,7 +37,10 @@ impl Contender {
 /// 1000 scalars, full MM up to 10), every
 /// baseline at its defaults, and for the S&P 500 study SGD with momentum,
 /// Nesterov and Roaree's six surrogates in place of its default one.
-pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Contender> {
+///
+/// A loss with separable kink terms (`kinks`) also gets full MM up to
+/// [`FullMm::MAX_SCALARS`], its proximal form being the default there.
+pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize, kinks: bool) -> Vec<Contender> {
     let mut out = vec![
         Contender::new("saferate", "", "saferate", true),
         Contender::new("saferate_lbfgs", "", "saferate_lbfgs", true),
@@ -45,7 +48,7 @@ pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Con
     if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
     }
-    if scalars <= FullMm::DEFAULT_SCALARS {
+    if scalars <= FullMm::DEFAULT_SCALARS || kinks && scalars <= FullMm::MAX_SCALARS {
         out.push(Contender::new("fullmm", "", "fullmm", true));
     }
     for e in optim::baselines() {
@@ -62,6 +65,11 @@ pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize) -> Vec<Con
         }
     }
     out
+}
+
+/// Whether the training loss has separable kink terms (proximal MM applies).
+fn has_kinks(l: &Loaded) -> bool {
+    crate::mm::kinks::recognise(&l.train.graph, l.train.loss).is_some()
 }
 
 /// The learning rates a contender runs with (`None`: it has none).
@@ -244,8 +252,10 @@ pub fn run_suite(
     }
     let loaded: Vec<(Loaded, usize)> =
         chosen.iter().map(|(spec, s)| Ok((problems::load(root, spec)?, *s))).collect::<Result<_, BenchError>>()?;
-    let plan: Vec<Vec<Contender>> =
-        loaded.iter().map(|(l, _)| contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len())).collect();
+    let plan: Vec<Vec<Contender>> = loaded
+        .iter()
+        .map(|(l, _)| contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l)))
+        .collect();
     let total: usize = plan.iter().flatten().map(|c| learning_rates(c).len()).sum();
     let mut done = 0;
     let mut results = Vec::new();

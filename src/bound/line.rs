@@ -397,6 +397,9 @@ impl<const N: usize> Domain for LinePass<'_, N> {
 /// `z = 0` (enclosed by its constant term) over the argument's range,
 /// composed with `u`; and the result's range.
 pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval) -> (Poly<N>, Interval) {
+    if let Some(out) = kink_on_ray(u, y, prim, z) {
+        return out;
+    }
     if N == 3
         && z.lo() == 0.0
         && z.hi() > 0.0
@@ -415,4 +418,39 @@ pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Inte
     let p = u.compose(&one.s, one.s_k, z);
     let r = prim.value(y);
     (p, r.intersect(p.range(z)).unwrap_or(r))
+}
+
+/// `abs(u)` or `relu(u)` where `u` is exactly 0 at `z = 0` and the region
+/// is a ray, `z` in `[0, e]`: with `m` the order of the first non-zero
+/// coefficient, `u = z^m q(z)` and, since `z^m >= 0`, `|u| = z^m |q|` and
+/// `relu(u) = z^m relu(q)`. `q(0) = u_m` is not 0, so `q`'s enclosure is
+/// the smooth one about `u_m` (or, for `m = k`, the image of the remainder
+/// interval), and the product keeps every exact coefficient: the kink at
+/// the start of the ray is one-sided smooth, its linear coefficient the
+/// directional derivative `|u_1|` (or `relu(u_1)`). `None` where this does
+/// not apply.
+fn kink_on_ray<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval) -> Option<(Poly<N>, Interval)> {
+    if !matches!(prim, Prim::Func(Func::Abs | Func::Relu)) || z.lo() != 0.0 || z.hi() <= 0.0 {
+        return None;
+    }
+    if N < 2 || u.c[0] != Interval::ZERO || !u.c.iter().all(|c| c.is_finite()) {
+        return None;
+    }
+    let m = (1..N).find(|&i| u.c[i] != Interval::ZERO)?;
+    let k = N - 1;
+    // The enclosure of prim(q), q = sum_i u_{m+i} z^i.
+    let image = if m == k {
+        let mut p = Poly::<N>::default();
+        p.c[0] = prim.value(u.c[k]);
+        p
+    } else {
+        let mut q = Poly::<N>::default();
+        q.c[..N - m].copy_from_slice(&u.c[m..]);
+        compose_one(&q, q.range(z), prim, z).0
+    };
+    let mut full = vec![Interval::ZERO; N + m];
+    full[m..].copy_from_slice(&image.c);
+    let p = truncate(&full, z);
+    let r = prim.value(y);
+    Some((p, r.intersect(p.range(z)).unwrap_or(r)))
 }

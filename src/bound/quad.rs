@@ -93,8 +93,13 @@ impl QuadEnclosure {
 
     /// The enclosure's interval at `eta` (which should lie in the box).
     pub fn at(&self, eta: &[f64]) -> Interval {
-        let m = self.layout.m;
         let e: Vec<Interval> = eta.iter().map(|&x| Interval::point(x)).collect();
+        self.over(&e)
+    }
+
+    /// The enclosure's interval over the sub-box `e` (which should lie in the box).
+    pub fn over(&self, e: &[Interval]) -> Interval {
+        let m = self.layout.m;
         let mut s = self.c();
         for i in 0..m {
             s += self.g(i) * e[i];
@@ -234,6 +239,45 @@ fn mul_el(l: Layout, u: &[Interval], ru: Interval, w: &[Interval], eta: &Eta, ou
     }
 }
 
+/// `abs(u)` or `relu(u)` into `out` where `u` is exactly 0 at `eta = 0`,
+/// the box lies in the non-negative orthant and every linear coefficient
+/// `g_i` has one sign `s` (zeros allowed); false (nothing written)
+/// otherwise. Then `-s g . eta <= 0`, so `-s u <= eta^T P eta` with
+/// `P_ij = max(0, hi(-s q_ij))` (every `eta_i eta_j >= 0`), and
+/// `|u| = s u + 2 relu(-s u)` lies in `s u + [0, 2P]`, `relu(u) = (u + |u|) / 2`
+/// in `(1 + s)/2 u + [0, P]`: a finite enclosure whose linear part is the
+/// directional derivative `s g = |g|` (or `relu(g)`). With signs that
+/// differ the kink runs through the box and no exact linear part exists.
+fn kink_in_orthant(l: Layout, u: &[Interval], prim: Prim, eta: &Eta, out: &mut [Interval]) -> bool {
+    let Prim::Func(f @ (Func::Abs | Func::Relu)) = prim else { return false };
+    if u[0] != Interval::ZERO || !(0..l.m).all(|i| eta[i].lo() == 0.0) || !u.iter().all(|c| c.is_finite()) {
+        return false;
+    }
+    let g = |i: usize| u[l.g(i)];
+    let s = if (0..l.m).all(|i| g(i).lo() >= 0.0) {
+        1.0
+    } else if (0..l.m).all(|i| g(i).hi() <= 0.0) {
+        -1.0
+    } else {
+        return false;
+    };
+    // The multiple of u kept exactly, and of P added as [0, P].
+    let (keep, extra) = match f {
+        Func::Abs => (s, 2.0),
+        _ => ((1.0 + s) / 2.0, 1.0),
+    };
+    out[0] = Interval::ZERO;
+    for i in 0..l.m {
+        out[l.g(i)] = g(i) * keep;
+        for j in i..l.m {
+            let q = u[l.q(i, j)];
+            let p = (q * -s).hi().max(0.0);
+            out[l.q(i, j)] = q * keep + Interval::new(0.0, p) * extra;
+        }
+    }
+    true
+}
+
 /// `prim(u)` for one element: `s0 + s1 D + S2 D^2` with `D = u - u0`, `u0`
 /// the exact value at `eta = 0` (enclosed by `u[0]`), so `D` has no
 /// constant term.
@@ -250,6 +294,10 @@ fn compose_el(
     if !c.is_finite() {
         out.fill(Interval::ENTIRE);
         return prim.value(y);
+    }
+    if kink_in_orthant(l, u, prim, eta, out) {
+        let r = prim.value(y);
+        return r.intersect(poly_range(l, out, eta)).unwrap_or(r);
     }
     let y = y.hull(c);
     let one = enclose(prim, c, y, 2);

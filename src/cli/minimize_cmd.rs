@@ -64,9 +64,16 @@ pub struct MinimizeArgs {
     pub memory: source::MemoryFlag,
 }
 
-/// The optimizer the rule picks for `model` when none is named.
+/// The optimizer the rule picks for `model` when none is named: full MM
+/// up to [`FullMm::DEFAULT_SCALARS`](optim::FullMm::DEFAULT_SCALARS)
+/// scalars, SafeRate along L-BFGS beyond; for a loss with separable kink
+/// terms the proximal methods, full MM up to
+/// [`FullMm::MAX_SCALARS`](optim::FullMm::MAX_SCALARS) and SafeRate beyond.
 pub fn default_optimizer(model: &Model) -> &'static str {
     let n = model.num_scalars();
+    if majorize::mm::kinks::recognise(&model.graph, model.loss).is_some() {
+        return if n <= optim::FullMm::MAX_SCALARS { "fullmm" } else { "saferate" };
+    }
     if n <= optim::FullMm::DEFAULT_SCALARS { "fullmm" } else { "saferate_lbfgs" }
 }
 
@@ -212,6 +219,17 @@ fn outcome(model: &Model, result: &RunResult) -> Result<(), Failure> {
             status: super::NO_FINITE_LOSS,
         }),
         StopReason::Failed(e) => Err(Failure { message: e.to_string(), status: super::RUN_FAILED }),
+        StopReason::StalledAtKink(kinks) => Err(Failure {
+            message: format!(
+                "stalled where the loss is not differentiable: the argument of {} is exactly 0 at {}, and no \
+                 quadratic majorizer exists across such a kink; the point need not be a minimum. Proximal MM \
+                 (fullmm, saferate) keeps penalties such as lambda * sum(abs(w - a)) on parameters exact; for \
+                 other kinks start elsewhere with --init",
+                optim::describe_kinks(kinks),
+                values()
+            ),
+            status: super::STALLED_AT_KINK,
+        }),
         _ => Ok(()),
     }
 }

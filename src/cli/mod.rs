@@ -62,6 +62,10 @@ pub const NO_FINITE_LOSS: u8 = 4;
 /// Exit status: a step went non-finite, and the run stopped at the last
 /// finite point.
 pub const RUN_FAILED: u8 = 5;
+/// Exit status: the run stalled on a kink of the loss (an `abs` or `relu`
+/// argument exactly 0) that its method cannot step across; the results
+/// are printed, and the point need not be a minimum.
+pub const STALLED_AT_KINK: u8 = 6;
 
 /// What ends the program with a non-zero status.
 #[derive(Debug)]

@@ -55,6 +55,19 @@ pub fn plan(bounder: &Bounder<'_>, x: &[Tensor], radii: &[f64]) -> BoxPlan {
     if !enclosure.coef.iter().all(|c| c.is_finite()) {
         return BoxPlan { upper: f64::INFINITY, ..zero };
     }
+    let (b, m) = majorant(&enclosure, radii);
+    let lo: Vec<f64> = radii.iter().map(|r| -r).collect();
+    let z = minimize_box_qp(&b, &m, &lo, radii);
+    let upper = enclosure.at(&z).hi();
+    let plan = BoxPlan { z, enclosure, upper };
+    if plan.promised() > 0.0 { plan } else { zero }
+}
+
+/// The quadratic `b . z + z^T M z` (row-major `M`) above the enclosure's
+/// bound `c + g . z + sum_{i<=j} q_ij z_i z_j - c` everywhere in the box
+/// `[-r, r]` (see [`plan`]).
+pub fn majorant(enclosure: &QuadEnclosure, radii: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let n = radii.len();
     let b: Vec<f64> = (0..n).map(|i| enclosure.g(i).mid()).collect();
     let mut m = vec![0.0; n * n];
     let mut extra = vec![0.0; n];
@@ -73,11 +86,7 @@ pub fn plan(bounder: &Bounder<'_>, x: &[Tensor], radii: &[f64]) -> BoxPlan {
     for i in 0..n {
         m[i * n + i] = add_up(m[i * n + i], extra[i].next_up());
     }
-    let lo: Vec<f64> = radii.iter().map(|r| -r).collect();
-    let z = minimize_box_qp(&b, &m, &lo, radii);
-    let upper = enclosure.at(&z).hi();
-    let plan = BoxPlan { z, enclosure, upper };
-    if plan.promised() > 0.0 { plan } else { zero }
+    (b, m)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@
 //! ```
 
 pub mod full_mm;
+pub mod kinks;
+pub mod prox;
 pub mod quadratic;
 pub mod safe_combination;
 pub mod safe_rate;

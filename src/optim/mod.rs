@@ -54,7 +54,9 @@ pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};
 pub use problem::Problem;
 pub use registry::{Entry, all, baselines, find, majorizers, options, stops_when_stalled};
 pub use rmsprop::{RmsProp, RmsState, ScaleByRms};
-pub use runner::{RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, UNBOUNDED_PARAMETER, run};
+pub use runner::{
+    RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, UNBOUNDED_PARAMETER, describe_kinks, run,
+};
 pub use sgd::Sgd;
 pub use transform::{
     AddDecayedWeights, Chain, ClipByGlobalNorm, Describe, DynTransform, Scale, ScaleBySchedule, Schedule, Trace,

@@ -43,6 +43,11 @@ pub trait Optimizer {
     /// [`OptimError::NonFinite`] if the loss, the gradient or the update is
     /// not finite; `params` are then unchanged.
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError>;
+    /// Whether the method keeps separable kink terms exact (proximal MM),
+    /// so that sitting on their kinks does not stop it.
+    fn proximal(&self) -> bool {
+        false
+    }
 }
 
 /// Checks that every element of `ts` is finite.

@@ -6,7 +6,9 @@ use std::cell::OnceCell;
 
 use crate::bound::Bounder;
 use crate::eval::Evaluator;
-use crate::expr::{Graph, Model, NodeId};
+use crate::expr::{Func, Graph, Model, NodeId, Op};
+use crate::mm::kinks;
+use crate::mm::prox::Smooth;
 use crate::tensor::Tensor;
 
 /// A loss to minimize: the graph, its scalar root, an evaluator that keeps
@@ -16,6 +18,8 @@ use crate::tensor::Tensor;
 pub struct Problem<'g> {
     evaluator: Evaluator<'g>,
     bounder: OnceCell<Bounder<'g>>,
+    /// The smooth part when the loss has separable kink terms.
+    smooth: OnceCell<Option<Smooth<'g>>>,
     /// The parameters of the last forward pass, whose values the evaluator holds.
     forward_at: Option<Vec<Tensor>>,
     evaluations: usize,
@@ -34,6 +38,7 @@ impl<'g> Problem<'g> {
         Problem {
             evaluator: Evaluator::new(graph, loss),
             bounder: OnceCell::new(),
+            smooth: OnceCell::new(),
             forward_at: None,
             evaluations: 0,
             gradients: 0,
@@ -74,6 +79,59 @@ impl<'g> Problem<'g> {
         self.bounds += 1;
         let (graph, plan) = (self.evaluator.graph(), self.evaluator.plan());
         self.bounder.get_or_init(|| Bounder::with_plan(graph, plan.clone()))
+    }
+
+    /// The smooth part of the loss and its separable kink terms (for
+    /// proximal MM), or `None` when the loss has no such terms
+    /// ([`kinks::recognise`]). Made on first use.
+    pub fn smooth_part(&mut self) -> Option<&Smooth<'g>> {
+        self.bounds += 1;
+        self.split()
+    }
+
+    /// Whether the loss has separable kink terms (see [`smooth_part`](Self::smooth_part)).
+    pub fn has_kinks(&self) -> bool {
+        self.split().is_some()
+    }
+
+    fn split(&self) -> Option<&Smooth<'g>> {
+        let (graph, root) = (self.evaluator.graph(), self.evaluator.root());
+        self.smooth.get_or_init(|| kinks::recognise(graph, root).map(|k| Smooth::new(graph, k))).as_ref()
+    }
+
+    /// Where the loss sits on a kink at `params`: for each of `abs` and
+    /// `relu` (`max`, `min` and `clip` are relu forms), how many elements of
+    /// their arguments are exactly 0, the points where the loss need not be
+    /// differentiable and no quadratic majorizer of it exists. With
+    /// `skip_separable`, the separable kink terms ([`smooth_part`](Self::smooth_part)),
+    /// which proximal MM keeps exact, are left out.
+    pub fn kinks_at(&mut self, params: &[Tensor], skip_separable: bool) -> Vec<(Func, usize)> {
+        let graph = self.evaluator.graph();
+        let plan = self.evaluator.plan().clone();
+        let skip: Vec<NodeId> = match (skip_separable, kinks::recognise(graph, plan.root())) {
+            (true, Some(k)) => {
+                let smooth: std::collections::HashSet<NodeId> =
+                    k.smooth.iter().flat_map(|&(id, _)| graph.reachable(id)).collect();
+                k.terms.iter().flat_map(|&t| graph.reachable(t)).filter(|id| !smooth.contains(id)).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.evaluator.forward(params);
+        self.forward_at = Some(params.to_vec());
+        let mut out: Vec<(Func, usize)> = Vec::new();
+        for &id in plan.varying() {
+            if let Op::Func(f @ (Func::Abs | Func::Relu), a) = plan.op(id)
+                && !skip.contains(&id)
+            {
+                let n = self.evaluator.value(a).data().iter().filter(|v| **v == 0.0).count();
+                match out.iter_mut().find(|(g, _)| *g == f) {
+                    Some(slot) => slot.1 += n,
+                    None if n > 0 => out.push((f, n)),
+                    None => {}
+                }
+            }
+        }
+        out
     }
 
     /// How many loss-only evaluations, gradient evaluations and bound passes

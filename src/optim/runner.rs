@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::{OptimError, Optimizer, Problem, StepRecord};
+use crate::expr::Func;
 use crate::tensor::Tensor;
 
 /// When to stop.
@@ -44,6 +45,11 @@ pub enum StopReason {
     /// The parameters did not change for [`RunOptions::stall_steps`] steps
     /// in a row (an MM method whose bound promises no further decrease).
     Stalled,
+    /// Stalled where the loss is not differentiable: the arguments of the
+    /// listed kink functions (`abs`, `relu`, and so `max`, `min`, `clip`)
+    /// are exactly 0 at so many elements, and no method of the optimizer
+    /// handles those kinks there (see [`Problem::kinks_at`]).
+    StalledAtKink(Vec<(Func, usize)>),
     /// The loss is unbounded below: it reached -inf, or kept falling while
     /// a parameter grew beyond [`UNBOUNDED_PARAMETER`] in magnitude.
     Unbounded,
@@ -65,12 +71,19 @@ impl std::fmt::Display for StopReason {
             StopReason::RelativeDecrease => write!(f, "relative_decrease"),
             StopReason::Time => write!(f, "time"),
             StopReason::Stalled => write!(f, "stalled"),
+            StopReason::StalledAtKink(_) => write!(f, "stalled_at_kink"),
             StopReason::Unbounded => write!(f, "unbounded"),
             StopReason::NoFiniteLoss => write!(f, "no_finite_loss"),
             StopReason::Failed(OptimError::NonFinite { .. }) => write!(f, "non_finite"),
             StopReason::Failed(_) => write!(f, "failed"),
         }
     }
+}
+
+/// `abs at 3 elements, relu at 1 element`: where a run stalled on kinks.
+pub fn describe_kinks(kinks: &[(Func, usize)]) -> String {
+    let part = |(f, n): &(Func, usize)| format!("{f} at {n} element{}", if *n == 1 { "" } else { "s" });
+    kinks.iter().map(part).collect::<Vec<_>>().join(", ")
 }
 
 /// One point of the trace: the state after `step` steps.
@@ -184,7 +197,8 @@ pub fn run(
             break;
         }
         if opts.stall_steps > 0 && still >= opts.stall_steps {
-            stop = StopReason::Stalled;
+            let kinks = problem.kinks_at(&params, optimizer.proximal());
+            stop = if kinks.is_empty() { StopReason::Stalled } else { StopReason::StalledAtKink(kinks) };
             break;
         }
         if params.iter().any(|p| p.data().iter().any(|v| v.abs() > UNBOUNDED_PARAMETER)) {

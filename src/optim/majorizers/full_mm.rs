@@ -1,7 +1,7 @@
 //! The full-MM optimizer.
 
 use super::{MAX_RETRIES, accepts, distance};
-use crate::mm::{full_mm, trust};
+use crate::mm::{full_mm, prox, trust};
 use crate::optim::optimizer::checked_value_and_grad;
 use crate::optim::transform::global_norm;
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
@@ -13,7 +13,10 @@ use crate::tensor::Tensor;
 /// coordinate over the box `x + [-r, r]` gives a quadratic majorizer (the
 /// interval Hessian coefficient dominated by one matrix), minimized over the
 /// box; each radius halves or doubles with its coordinate's step. No
-/// learning rate; the loss never increases. Its cost grows like the square
+/// learning rate; the loss never increases. Where the loss has separable
+/// kink terms (`lambda * sum(abs(w))`, relu penalties on parameters), only
+/// the smooth part is majorized and the kink terms are kept exact
+/// (proximal MM, `mm::prox`), so coordinates land exactly on their kinks. Its cost grows like the square
 /// of the number of scalars, so it takes at most [`FullMm::MAX_SCALARS`] and
 /// is the default only for small problems.
 ///
@@ -57,6 +60,10 @@ impl Optimizer for FullMm {
         vec![("radius".into(), self.initial.to_string())]
     }
 
+    fn proximal(&self) -> bool {
+        true
+    }
+
     fn reset(&mut self) {
         self.radii.clear();
         self.steps = 0;
@@ -81,22 +88,32 @@ impl Optimizer for FullMm {
         let mut radii = self.radii.clone();
         let mut taken: Option<(Vec<f64>, Vec<Tensor>)> = None;
         let mut bound = None;
+        let proximal = problem.has_kinks();
         for _ in 0..MAX_RETRIES {
-            let plan = full_mm::plan(problem.bounder(), params, &radii);
-            bound = Some((plan.enclosure.q(0, 0).lo(), plan.enclosure.q(0, 0).hi()));
-            if plan.z.iter().all(|&z| z == 0.0) {
-                if plan.upper.is_finite() {
+            // (step, new parameters, upper bound at the new point)
+            let (z, x_new, upper) = if proximal {
+                let smooth = problem.smooth_part().expect("the loss has kink terms");
+                let plan = prox::box_plan(smooth, params, &radii);
+                let z: Vec<f64> = plan.y.iter().zip(prox::flatten(params)).map(|(y, x)| y - x).collect();
+                (z, plan.params(params), plan.upper)
+            } else {
+                let plan = full_mm::plan(problem.bounder(), params, &radii);
+                bound = Some((plan.enclosure.q(0, 0).lo(), plan.enclosure.q(0, 0).hi()));
+                let x_new = apply(params, &plan.z);
+                (plan.z, x_new, plan.upper)
+            };
+            if z.iter().all(|&z| z == 0.0) {
+                if upper.is_finite() {
                     break;
                 }
                 radii.iter_mut().for_each(|r| *r = (*r / 2.0).max(trust::MIN_RADIUS));
                 continue;
             }
-            let x_new = apply(params, &plan.z);
             if accepts(problem.value(&x_new), f0) {
-                taken = Some((plan.z, x_new));
+                taken = Some((z, x_new));
                 break;
             }
-            radii.iter_mut().zip(&plan.z).for_each(|(r, z)| *r = (z.abs() / 2.0).min(*r / 2.0).max(trust::MIN_RADIUS));
+            radii.iter_mut().zip(&z).for_each(|(r, z)| *r = (z.abs() / 2.0).min(*r / 2.0).max(trust::MIN_RADIUS));
         }
         let z = taken.as_ref().map_or_else(|| vec![0.0; n], |t| t.0.clone());
         for ((r, used), zi) in self.radii.iter_mut().zip(&radii).zip(&z) {

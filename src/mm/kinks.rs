@@ -1,0 +1,363 @@
+//! Separable kink terms: a loss `smooth(x) + sum_i K_i(x_i)` where each
+//! `K_i` is a sum of pieces `w |x_i - a|`, `w relu(x_i - a)` or
+//! `w relu(a - x_i)` (`w >= 0`) on one scalar coordinate, recognised from
+//! the graph. Proximal MM majorizes only the smooth part and keeps these
+//! pieces exact; this module finds them and minimizes one coordinate's
+//! quadratic model plus its pieces exactly.
+
+use crate::expr::{Func, Graph, NodeId, Op};
+use crate::interval::Interval;
+use crate::tensor::{Shape, Tensor};
+
+/// Which side of its centre a piece grows on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `w |x - a|`.
+    Both,
+    /// `w relu(x - a)`.
+    Above,
+    /// `w relu(a - x)`.
+    Below,
+}
+
+/// One kink piece on a coordinate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Piece {
+    /// The weight `w >= 0`.
+    pub weight: f64,
+    /// The kink's place `a`.
+    pub centre: f64,
+    /// Where the piece grows.
+    pub side: Side,
+}
+
+impl Piece {
+    /// The piece at `x`, rounded to nearest.
+    pub fn value(&self, x: f64) -> f64 {
+        let d = x - self.centre;
+        self.weight
+            * match self.side {
+                Side::Both => d.abs(),
+                Side::Above => d.max(0.0),
+                Side::Below => (-d).max(0.0),
+            }
+    }
+
+    /// An interval containing the piece's exact value at `x`.
+    pub fn enclose(&self, x: f64) -> Interval {
+        let d = Interval::point(x) - Interval::point(self.centre);
+        let v = match self.side {
+            Side::Both => d.abs(),
+            Side::Above => d.relu(),
+            Side::Below => (-d).relu(),
+        };
+        v * Interval::point(self.weight)
+    }
+
+    /// The slope on the open side `x > centre` (`right`) or `x < centre`.
+    fn slope(&self, right: bool) -> f64 {
+        match (self.side, right) {
+            (Side::Both, true) | (Side::Above, true) => self.weight,
+            (Side::Both, false) | (Side::Below, false) => -self.weight,
+            _ => 0.0,
+        }
+    }
+
+    /// The derivative at `x`, with the subgradient 0 at the kink (the
+    /// convention of the graph's gradient).
+    pub fn derivative(&self, x: f64) -> f64 {
+        if x == self.centre { 0.0 } else { self.slope(x > self.centre) }
+    }
+}
+
+/// The separable kink terms of a loss, and the rest of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kinks {
+    /// The pieces on each scalar coordinate (parameters flattened in order).
+    pub pieces: Vec<Vec<Piece>>,
+    /// The other summands of the loss, each with its sign: their sum is the
+    /// smooth part (it may have kinks of its own, bounded as usual).
+    pub smooth: Vec<(NodeId, f64)>,
+    /// The summands recognised as kink terms.
+    pub terms: Vec<NodeId>,
+}
+
+impl Kinks {
+    /// The kink terms at `x` (flattened), enclosed.
+    pub fn enclose(&self, x: &[f64]) -> Interval {
+        let mut s = Interval::ZERO;
+        for (p, &xi) in self.pieces.iter().zip(x) {
+            for piece in p {
+                s += piece.enclose(xi);
+            }
+        }
+        s
+    }
+
+    /// The gradient of the kink terms at `x` (subgradient 0 at a kink).
+    pub fn gradient(&self, x: &[f64]) -> Vec<f64> {
+        self.pieces.iter().zip(x).map(|(p, &xi)| p.iter().map(|q| q.derivative(xi)).sum()).collect()
+    }
+}
+
+/// The separable kink terms of `root`, or `None` when it has none. A
+/// summand of the loss (through `+`, `-` and negation) is a kink term when
+/// it is `c * T`, `T / c` (`c > 0` a constant), `sum(E)`, `mean(E)` or a
+/// scalar `E`, with `E` elementwise `W * abs(A)` or `W * relu(A)`, `W >= 0`
+/// constant and `A = alpha * p + beta` affine in one parameter `p` of `E`'s
+/// shape with constant `alpha != 0` and `beta`.
+pub fn recognise(graph: &Graph, root: NodeId) -> Option<Kinks> {
+    let mut summands = Vec::new();
+    flatten(graph, root, 1.0, &mut summands);
+    let offsets: Vec<usize> = graph
+        .params()
+        .iter()
+        .scan(0, |o, p| {
+            let at = *o;
+            *o += p.shape.len();
+            Some(at)
+        })
+        .collect();
+    let n = graph.params().iter().map(|p| p.shape.len()).sum();
+    let mut pieces = vec![Vec::new(); n];
+    let mut smooth = Vec::new();
+    let mut terms = Vec::new();
+    for (id, sign) in summands {
+        match (sign > 0.0).then(|| term(graph, id, 1.0)).flatten() {
+            Some(list) => {
+                terms.push(id);
+                for (param, e, piece) in list {
+                    pieces[offsets[param] + e].push(piece);
+                }
+            }
+            None => smooth.push((id, sign)),
+        }
+    }
+    (!terms.is_empty()).then_some(Kinks { pieces, smooth, terms })
+}
+
+/// The summands of `id` with their signs.
+fn flatten(graph: &Graph, id: NodeId, sign: f64, out: &mut Vec<(NodeId, f64)>) {
+    match graph.node(id).op {
+        Op::Add(a, b) if graph.shape(id) == Shape::Scalar => {
+            flatten(graph, a, sign, out);
+            flatten(graph, b, sign, out);
+        }
+        Op::Sub(a, b) if graph.shape(id) == Shape::Scalar => {
+            flatten(graph, a, sign, out);
+            flatten(graph, b, -sign, out);
+        }
+        Op::Neg(a) => flatten(graph, a, -sign, out),
+        _ => out.push((id, sign)),
+    }
+}
+
+/// A scalar constant of the graph.
+fn scalar(graph: &Graph, id: NodeId) -> Option<f64> {
+    match graph.node(id).op {
+        Op::Const(c) => Some(c.get()),
+        Op::Neg(a) => scalar(graph, a).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// A constant of the graph as `len` values broadcast to `shape`.
+fn constant(graph: &Graph, id: NodeId, shape: Shape) -> Option<Vec<f64>> {
+    if let Some(v) = scalar(graph, id) {
+        return Some(vec![v; shape.len()]);
+    }
+    match graph.node(id).op {
+        Op::Data(i) => {
+            let t: &Tensor = &graph.data_tensors()[i].value;
+            (t.shape() == shape).then(|| t.data().to_vec())
+        }
+        _ => None,
+    }
+}
+
+/// A scalar kink term scaled by `scale`: its pieces as (parameter,
+/// element, piece).
+fn term(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piece)>> {
+    let node = graph.node(id);
+    match node.op {
+        Op::Mul(a, b) => {
+            let (c, t) = match (scalar(graph, a), scalar(graph, b)) {
+                (Some(c), _) => (c, b),
+                (_, Some(c)) => (c, a),
+                _ => return None,
+            };
+            (c >= 0.0).then(|| term(graph, t, scale * c)).flatten()
+        }
+        Op::Div(a, b) => {
+            let c = scalar(graph, b)?;
+            (c > 0.0).then(|| term(graph, a, scale / c)).flatten()
+        }
+        Op::Sum(e, None) => elementwise(graph, e, scale),
+        Op::Mean(e, None) => elementwise(graph, e, scale / graph.shape(e).len() as f64),
+        Op::Func(Func::Abs | Func::Relu, _) if node.shape == Shape::Scalar => elementwise(graph, id, scale),
+        _ => None,
+    }
+}
+
+/// `scale * sum_e E_e` for an elementwise kink expression `E` (nothing is
+/// allocated before `E` is known to be of a parameter's shape).
+fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piece)>> {
+    let shape = graph.shape(id);
+    match graph.node(id).op {
+        Op::Mul(a, b) => {
+            let (w, e) = if graph.node(a).varying { (b, a) } else { (a, b) };
+            if graph.shape(e) != shape {
+                return None;
+            }
+            let mut out = elementwise(graph, e, scale)?;
+            let w = constant(graph, w, shape)?;
+            for (_, el, piece) in &mut out {
+                piece.weight *= w[*el];
+                if !(piece.weight >= 0.0 && piece.weight.is_finite()) {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        Op::Func(f @ (Func::Abs | Func::Relu), a) => {
+            let (param, alpha, beta) = affine(graph, a)?;
+            let mut out = Vec::with_capacity(alpha.len());
+            for (e, (al, be)) in alpha.into_iter().zip(beta).enumerate() {
+                let weight = scale * al.abs();
+                if !(weight >= 0.0 && weight.is_finite() && al != 0.0 && be.is_finite()) {
+                    return None;
+                }
+                let centre = -be / al;
+                let side = match f {
+                    Func::Abs => Side::Both,
+                    _ if al > 0.0 => Side::Above,
+                    _ => Side::Below,
+                };
+                out.push((param, e, Piece { weight, centre, side }));
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// `A = alpha * p + beta`, elementwise, for a parameter `p` of `A`'s shape.
+fn affine(graph: &Graph, id: NodeId) -> Option<(usize, Vec<f64>, Vec<f64>)> {
+    let shape = graph.shape(id);
+    // (Every level keeps the parameter's shape: no broadcast, nothing large allocated.)
+    let with_const = |a: NodeId, c: NodeId| {
+        (graph.shape(a) == shape).then_some(())?;
+        Some((affine(graph, a)?, constant(graph, c, shape)?))
+    };
+    match graph.node(id).op {
+        Op::Param(i) => (graph.params()[i].shape == shape).then(|| (i, vec![1.0; shape.len()], vec![0.0; shape.len()])),
+        Op::Neg(a) => {
+            let (p, al, be) = affine(graph, a)?;
+            Some((p, al.iter().map(|v| -v).collect(), be.iter().map(|v| -v).collect()))
+        }
+        Op::Add(a, b) => {
+            let ((p, al, be), c) = with_const(a, b).or_else(|| with_const(b, a))?;
+            Some((p, al, be.iter().zip(&c).map(|(x, y)| x + y).collect()))
+        }
+        Op::Sub(a, b) => {
+            if let Some(((p, al, be), c)) = with_const(a, b) {
+                return Some((p, al, be.iter().zip(&c).map(|(x, y)| x - y).collect()));
+            }
+            let ((p, al, be), c) = with_const(b, a)?;
+            Some((p, al.iter().map(|v| -v).collect(), c.iter().zip(&be).map(|(x, y)| x - y).collect()))
+        }
+        Op::Mul(a, b) => {
+            let (k, e) = match (scalar(graph, a), scalar(graph, b)) {
+                (Some(k), _) => (k, b),
+                (_, Some(k)) => (k, a),
+                _ => return None,
+            };
+            (graph.shape(e) == shape).then_some(())?;
+            let (p, al, be) = affine(graph, e)?;
+            Some((p, al.iter().map(|v| v * k).collect(), be.iter().map(|v| v * k).collect()))
+        }
+        _ => None,
+    }
+}
+
+/// `argmin_y  b (y - x0) + m (y - x0)^2 + sum_p p(y)` over `y` in `[lo, hi]`:
+/// the exact minimizer of a 1-D piecewise quadratic, from the candidates
+/// the ends, the kinks inside and each linear stretch's stationary point.
+/// A kink is returned exactly (so the coordinate lands on it); `start` is
+/// returned unless a candidate is strictly better, so the value never rises.
+pub fn argmin_1d(b: f64, m: f64, pieces: &[Piece], x0: f64, start: f64, lo: f64, hi: f64) -> f64 {
+    let f = |y: f64| {
+        let d = y - x0;
+        b * d + m * d * d + pieces.iter().map(|p| p.value(y)).sum::<f64>()
+    };
+    let mut cuts: Vec<f64> = pieces.iter().map(|p| p.centre).filter(|c| *c > lo && *c < hi).collect();
+    cuts.sort_by(f64::total_cmp);
+    let mut best = (f(start), start);
+    let mut consider = |y: f64| {
+        if y.is_finite() && (lo..=hi).contains(&y) {
+            let v = f(y);
+            if v < best.0 {
+                best = (v, y);
+            }
+        }
+    };
+    for &c in &cuts {
+        consider(c);
+    }
+    consider(lo);
+    consider(hi);
+    if m > 0.0 {
+        let mut left = lo;
+        for right in cuts.iter().copied().chain([hi]) {
+            // On (left, right) every piece is linear.
+            let mid = 0.5 * (left + right);
+            let slope: f64 = pieces.iter().map(|p| p.derivative(mid)).sum();
+            let y = x0 - (b + slope) / (2.0 * m);
+            consider(y.clamp(left, right));
+            left = right;
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse_inline;
+
+    fn abs_at(weight: f64, centre: f64) -> Piece {
+        Piece { weight, centre, side: Side::Both }
+    }
+
+    #[test]
+    fn soft_thresholding() {
+        // argmin_y (y - 3)^2 + 1 * |y|: y = 3 - 1/2.
+        assert_eq!(argmin_1d(0.0, 1.0, &[abs_at(1.0, 0.0)], 3.0, 3.0, -10.0, 10.0), 2.5);
+        // argmin_y (y - 0.3)^2 + |y|: the threshold 1/2 exceeds 0.3, so y = 0 exactly.
+        assert_eq!(argmin_1d(0.0, 1.0, &[abs_at(1.0, 0.0)], 0.3, 0.3, -10.0, 10.0), 0.0);
+        // from x0 = 0, b = -2, m = 1: (y - 1)^2 + 0.5 |y| + const, y = 1 - 1/4.
+        assert_eq!(argmin_1d(-2.0, 1.0, &[abs_at(0.5, 0.0)], 0.0, 0.0, -5.0, 5.0), 0.75);
+        // the box clips: y in [-0.5, 0.5].
+        assert_eq!(argmin_1d(-2.0, 1.0, &[abs_at(0.5, 0.0)], 0.0, 0.0, -0.5, 0.5), 0.5);
+        // a one-sided piece: (y - 2)^2 + 3 relu(y - 1): y = 1 (slope -2 + 3 > 0 past 1).
+        let above = Piece { weight: 3.0, centre: 1.0, side: Side::Above };
+        assert_eq!(argmin_1d(0.0, 1.0, &[above], 2.0, 2.0, -5.0, 5.0), 1.0);
+        // a concave model: -y^2 + |y| over [-1, 2] from 0: the far end 2.
+        assert_eq!(argmin_1d(0.0, -1.0, &[abs_at(1.0, 0.0)], 0.0, 0.0, -1.0, 2.0), 2.0);
+    }
+
+    #[test]
+    fn recognises_the_penalties() {
+        let m = parse_inline("(x - 1)^2 + 0.1 * abs(x) + relu(y - 2) / 4 + 3 * abs(1 - y) - abs(x)").unwrap();
+        let k = recognise(&m.graph, m.loss).unwrap();
+        let (x, y) = (m.graph.param_index("x").unwrap(), m.graph.param_index("y").unwrap());
+        assert_eq!(k.pieces[x], vec![abs_at(0.1, 0.0)]);
+        let mut on_y = k.pieces[y].clone();
+        on_y.sort_by(|a, b| a.centre.total_cmp(&b.centre));
+        assert_eq!(on_y, vec![abs_at(3.0, 1.0), Piece { weight: 0.25, centre: 2.0, side: Side::Above }]);
+        // (x - 1)^2 and the subtracted abs(x) stay in the smooth part.
+        assert_eq!(k.smooth.len(), 2);
+        let plain = parse_inline("(x - 1)^2 + abs(x * y)").unwrap();
+        assert!(recognise(&plain.graph, plain.loss).is_none());
+    }
+}

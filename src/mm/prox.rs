@@ -1,0 +1,267 @@
+//! Proximal MM: for a loss `smooth(x) + sum_i K_i(x_i)` with separable kink
+//! terms ([`kinks`](super::kinks)), only the smooth part is majorized; the
+//! kink terms enter each step's model exactly, and the model is minimized
+//! exactly in each coordinate (soft-thresholding, generalized). The step
+//! lands on a kink when that is best, which a quadratic majorizer of the
+//! whole loss cannot do: at `x_i = a` no finite quadratic lies above
+//! `|x_i - a|` with the linear coefficient 0.
+//!
+//! Two rules: [`box_plan`] (full MM's box over every coordinate, its box QP
+//! solved by coordinate descent with each coordinate's pieces kept) and
+//! [`ray_plan`] (the proximal gradient point with step `t` gives a ray;
+//! the smooth part's degree-2 bound along it, plus the pieces along it,
+//! is minimized exactly over the ray's breakpoints).
+
+use super::full_mm::{coordinate_directions, majorant};
+use super::kinks::{Kinks, Piece, argmin_1d};
+use crate::bound::{Bounder, Layout, QuadEnclosure};
+use crate::expr::Graph;
+use crate::interval::Interval;
+use crate::tensor::Tensor;
+
+/// Coordinate-descent sweeps at most, per box step.
+const MAX_SWEEPS: usize = 2000;
+
+/// The smooth part of a loss with kink terms: a bounder per summand.
+#[derive(Clone, Debug)]
+pub struct Smooth<'g> {
+    /// The kink terms.
+    pub kinks: Kinks,
+    parts: Vec<(Bounder<'g>, f64)>,
+}
+
+impl<'g> Smooth<'g> {
+    /// The smooth part of the loss whose kink terms are `kinks`.
+    pub fn new(graph: &'g Graph, kinks: Kinks) -> Self {
+        let parts = kinks.smooth.iter().map(|&(id, s)| (Bounder::new(graph, id), s)).collect();
+        Smooth { kinks, parts }
+    }
+
+    /// The smooth part's degree-2 enclosure over `x + sum_i eta_i d_i`.
+    pub fn quad(&self, x: &[Tensor], dirs: &[Vec<Tensor>], eta: &[Interval]) -> QuadEnclosure {
+        let layout = Layout { m: dirs.len() };
+        let mut out = QuadEnclosure { coef: vec![Interval::ZERO; layout.width()], layout, eta: eta.to_vec() };
+        for (b, sign) in &self.parts {
+            let e = b.quad(x, dirs, eta);
+            for (o, c) in out.coef.iter_mut().zip(&e.coef) {
+                *o += *c * *sign;
+            }
+        }
+        out
+    }
+
+    /// `[c0, c1, C2]` of the smooth part along `x + eta v`, `eta` in `[0, e]`.
+    pub fn line2(&self, x: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
+        let mut out = [Interval::ZERO; 3];
+        for (b, sign) in &self.parts {
+            for (o, c) in out.iter_mut().zip(b.line2(x, v, e)) {
+                *o += c * *sign;
+            }
+        }
+        out
+    }
+}
+
+/// A proximal step: the new parameters (flattened), and what the bound
+/// promised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProxPlan {
+    /// The new coordinates (equal to the old ones: no decrease promised).
+    pub y: Vec<f64>,
+    /// An upper bound on the loss at `y`.
+    pub upper: f64,
+    /// A lower bound on the loss at the start (`-inf` for a ray step
+    /// from a fixed point of the proximal map: no ray).
+    pub start: f64,
+    /// The step size along the ray (ray steps) or the largest coordinate
+    /// move (box steps).
+    pub size: f64,
+}
+
+impl ProxPlan {
+    /// The decrease the bound guarantees.
+    pub fn promised(&self) -> f64 {
+        self.start - self.upper
+    }
+
+    /// The new parameters, shaped like `like`.
+    pub fn params(&self, like: &[Tensor]) -> Vec<Tensor> {
+        unflatten(&self.y, like)
+    }
+}
+
+/// The parameters' coordinates in order.
+pub fn flatten(x: &[Tensor]) -> Vec<f64> {
+    x.iter().flat_map(|t| t.data().iter().copied()).collect()
+}
+
+/// `flat` shaped like `like`.
+pub fn unflatten(flat: &[f64], like: &[Tensor]) -> Vec<Tensor> {
+    let mut k = 0;
+    like.iter()
+        .map(|t| {
+            let n = t.shape().len();
+            k += n;
+            Tensor::new(t.shape(), flat[k - n..k].to_vec())
+        })
+        .collect()
+}
+
+/// Proximal full MM over the box `x + [-r, r]`: the smooth part's majorant
+/// `b . z + z^T M z` (as [`full_mm::plan`](super::full_mm::plan) makes it)
+/// plus the exact kink terms, minimized by coordinate descent (each
+/// coordinate exactly, so the model never increases). Kept only if the
+/// enclosure at the new point, plus the kink terms there, promises a
+/// strict decrease.
+pub fn box_plan(smooth: &Smooth<'_>, x: &[Tensor], radii: &[f64]) -> ProxPlan {
+    let x0 = flatten(x);
+    let n = x0.len();
+    let dirs = coordinate_directions(x);
+    let eta: Vec<Interval> = radii.iter().map(|&r| Interval::new(-r, r)).collect();
+    let enclosure = smooth.quad(x, &dirs, &eta);
+    let start = (enclosure.c() + smooth.kinks.enclose(&x0)).lo();
+    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start, size: 0.0 };
+    if !enclosure.coef.iter().all(|c| c.is_finite()) {
+        return stay;
+    }
+    let (b, m) = majorant(&enclosure, radii);
+    // The coordinates stay inside the box even after rounding.
+    let inner: Vec<f64> = radii.iter().map(|r| r * (1.0 - 1e-12)).collect();
+    let mut y = x0.clone();
+    let mut z = vec![0.0; n];
+    for _ in 0..MAX_SWEEPS {
+        let mut moved = false;
+        for i in 0..n {
+            let lin = b[i] + 2.0 * (0..n).filter(|&j| j != i).map(|j| m[i * n + j] * z[j]).sum::<f64>();
+            let (lo, hi) = (x0[i] - inner[i], x0[i] + inner[i]);
+            let yi = argmin_1d(lin, m[i * n + i], &smooth.kinks.pieces[i], x0[i], y[i], lo, hi);
+            if yi != y[i] {
+                moved = true;
+                y[i] = yi;
+                z[i] = yi - x0[i];
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let dz: Vec<Interval> = y.iter().zip(&x0).map(|(&a, &b)| Interval::point(a) - Interval::point(b)).collect();
+    let upper = (enclosure.over(&dz) + smooth.kinks.enclose(&y)).hi();
+    let size = z.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    let plan = ProxPlan { y, upper, start, size };
+    if plan.promised() > 0.0 { plan } else { ProxPlan { upper: enclosure.c().hi(), ..stay } }
+}
+
+/// The proximal gradient point with step `t`: per coordinate
+/// `argmin_y g_i (y - x_i) + (y - x_i)^2 / (2t) + K_i(y)`.
+pub fn prox_point(kinks: &Kinks, x: &[f64], g: &[f64], t: f64) -> Vec<f64> {
+    let m = 0.5 / t;
+    x.iter()
+        .zip(g)
+        .zip(&kinks.pieces)
+        .map(|((&xi, &gi), p)| argmin_1d(gi, m, p, xi, xi, f64::NEG_INFINITY, f64::INFINITY))
+        .collect()
+}
+
+/// Proximal SafeRate: along the ray from `x` to the proximal gradient point
+/// `p` with step `t` (`g` the smooth part's gradient), the smooth part is
+/// bounded by `c0 + c1 eta + C2 eta^2` over `eta` in `[0, 1]`, and
+/// `c1 eta + C2 eta^2 + K(x + eta (p - x))` is minimized exactly: `K` is
+/// piecewise linear in `eta`, so the minimum is at a breakpoint (where a
+/// coordinate meets its kink, which it then takes exactly), an end, or a
+/// segment's stationary point.
+pub fn ray_plan(smooth: &Smooth<'_>, x: &[Tensor], g: &[f64], t: f64) -> ProxPlan {
+    let x0 = flatten(x);
+    let kinks = &smooth.kinks;
+    let p = prox_point(kinks, &x0, g, t);
+    let v: Vec<f64> = p.iter().zip(&x0).map(|(a, b)| a - b).collect();
+    let start0 = kinks.enclose(&x0);
+    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
+    if v.iter().all(|&d| d == 0.0) {
+        return stay;
+    }
+    let [c0, c1, c2] = smooth.line2(x, &unflatten(&v, x), 1.0);
+    let start = (c0 + start0).lo();
+    if !(c0.is_finite() && c1.is_finite() && c2.is_finite()) {
+        return ProxPlan { start, ..stay };
+    }
+    let (a1, a2) = (c1.hi(), c2.hi());
+    // Breakpoints in (0, 1): where a coordinate meets a kink.
+    let mut cuts: Vec<(f64, usize, f64)> = Vec::new();
+    for (i, ps) in kinks.pieces.iter().enumerate() {
+        if v[i] != 0.0 {
+            for q in ps {
+                let s = (q.centre - x0[i]) / v[i];
+                if s > 0.0 && s < 1.0 {
+                    cuts.push((s, i, q.centre));
+                }
+            }
+        }
+    }
+    cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let slope_at = |s: f64| -> f64 {
+        kinks
+            .pieces
+            .iter()
+            .enumerate()
+            .map(|(i, ps)| ps.iter().map(|q| slope_along(q, x0[i] + s * v[i], v[i])).sum::<f64>())
+            .sum()
+    };
+    // Walk the segments between breakpoints with K's value kept up to
+    // date: on each, F(s) = a1 s + a2 s^2 + K(left) + slope (s - left).
+    let k0: f64 = kinks.pieces.iter().zip(&x0).map(|(ps, &xi)| ps.iter().map(|q| q.value(xi)).sum::<f64>()).sum();
+    let model = |s: f64, k: f64| a1 * s + a2 * s * s + k;
+    // (step, model value, breakpoint index)
+    let mut best: (f64, f64, Option<usize>) = (0.0, k0, None);
+    let (mut left, mut k_left) = (0.0, k0);
+    let ends = cuts.iter().enumerate().map(|(c, cut)| (cut.0, Some(c))).chain([(1.0, None)]);
+    for (right, cut) in ends {
+        let slope = slope_at(0.5 * (left + right));
+        let mut candidates = vec![(right, cut)];
+        if a2 > 0.0 {
+            let s = -(a1 + slope) / (2.0 * a2);
+            if s > left && s < right {
+                candidates.push((s, None));
+            }
+        }
+        for (s, at) in candidates {
+            let val = model(s, k_left + slope * (s - left));
+            if val < best.1 {
+                best = (s, val, at);
+            }
+        }
+        k_left += slope * (right - left);
+        left = right;
+    }
+    let (s, _, at) = best;
+    if s == 0.0 {
+        return ProxPlan { start, ..stay };
+    }
+    let mut y: Vec<f64> = if s == 1.0 { p.clone() } else { x0.iter().zip(&v).map(|(a, d)| a + s * d).collect() };
+    if let Some(c) = at {
+        // Every coordinate whose kink is this breakpoint lands on it exactly.
+        for &(cs, i, centre) in &cuts[c..] {
+            if cs != cuts[c].0 {
+                break;
+            }
+            y[i] = centre;
+        }
+        for &(cs, i, centre) in cuts[..c].iter().rev() {
+            if cs != cuts[c].0 {
+                break;
+            }
+            y[i] = centre;
+        }
+    }
+    let se = Interval::point(s);
+    let upper = (c0 + c1 * se + c2 * se.sqr() + kinks.enclose(&y)).hi();
+    let plan = ProxPlan { y, upper, start, size: s };
+    if plan.promised() > 0.0 { plan } else { ProxPlan { start, ..stay } }
+}
+
+/// The rate of change of `q(y)` as `y` moves at velocity `v` from `y`.
+fn slope_along(q: &Piece, y: f64, v: f64) -> f64 {
+    let right = if y == q.centre { v > 0.0 } else { y > q.centre };
+    let d = q.derivative(if right { q.centre + 1.0 } else { q.centre - 1.0 });
+    d * v
+}
