@@ -421,16 +421,19 @@ pub fn compose_one<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Inte
 }
 
 /// `abs(u)` or `relu(u)` where `u` is exactly 0 at `z = 0` and the region
-/// is a ray, `z` in `[0, e]`: with `m` the order of the first non-zero
-/// coefficient, `u = z^m q(z)` and, since `z^m >= 0`, `|u| = z^m |q|` and
-/// `relu(u) = z^m relu(q)`. `q(0) = u_m` is not 0, so `q`'s enclosure is
-/// the smooth one about `u_m` (or, for `m = k`, the image of the remainder
-/// interval), and the product keeps every exact coefficient: the kink at
-/// the start of the ray is one-sided smooth, its linear coefficient the
-/// directional derivative `|u_1|` (or `relu(u_1)`). `None` where this does
-/// not apply.
+/// is a ray, `z` in `[0, e]` or `[-e, 0]`: with `m` the order of the first
+/// non-zero coefficient, `u = z^m q(z)`, and with `s` the sign of `z^m` on
+/// the ray, `prim(u) = s z^m prim(s q)` (`|z^m| = s z^m`; relu is
+/// positively homogeneous). `q(0) = u_m` is not 0, so `prim(s q)`'s
+/// enclosure is the smooth one about `s u_m` (or, for `m = k`, the image
+/// of the remainder interval), and the product keeps every exact
+/// coefficient: the kink at the end of the ray is one-sided smooth, its
+/// linear coefficient the directional derivative (`|u_1|`, or `relu(u_1)`
+/// on `[0, e]`). `None` where this does not apply.
 fn kink_on_ray<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval) -> Option<(Poly<N>, Interval)> {
-    if !matches!(prim, Prim::Func(Func::Abs | Func::Relu)) || z.lo() != 0.0 || z.hi() <= 0.0 {
+    let right = z.lo() == 0.0 && z.hi() > 0.0;
+    let left = z.hi() == 0.0 && z.lo() < 0.0;
+    if !matches!(prim, Prim::Func(Func::Abs | Func::Relu)) || !(right || left) {
         return None;
     }
     if N < 2 || u.c[0] != Interval::ZERO || !u.c.iter().all(|c| c.is_finite()) {
@@ -438,15 +441,18 @@ fn kink_on_ray<const N: usize>(u: &Poly<N>, y: Interval, prim: Prim, z: Interval
     }
     let m = (1..N).find(|&i| u.c[i] != Interval::ZERO)?;
     let k = N - 1;
-    // The enclosure of prim(q), q = sum_i u_{m+i} z^i.
+    let s = if left && m % 2 == 1 { -1.0 } else { 1.0 };
+    // The enclosure of prim(s q), q = sum_i u_{m+i} z^i.
     let image = if m == k {
         let mut p = Poly::<N>::default();
-        p.c[0] = prim.value(u.c[k]);
+        p.c[0] = prim.value(u.c[k] * s) * s;
         p
     } else {
         let mut q = Poly::<N>::default();
-        q.c[..N - m].copy_from_slice(&u.c[m..]);
-        compose_one(&q, q.range(z), prim, z).0
+        for (qi, ui) in q.c.iter_mut().zip(&u.c[m..]) {
+            *qi = *ui * s;
+        }
+        compose_one(&q, q.range(z), prim, z).0.scale(Interval::point(s))
     };
     let mut full = vec![Interval::ZERO; N + m];
     full[m..].copy_from_slice(&image.c);

@@ -107,6 +107,12 @@ pub fn run(args: &BoundArgs) -> Result<(), Error> {
     }
     if !e.is_finite() {
         eprintln!("warning: no finite enclosure over this region (a domain boundary, a pole or a kink of degree >= 2)");
+        if lo < args.at && args.at < hi {
+            eprintln!(
+                "note: at a kink at x0 (abs, relu, max, min, clip) only one-sided enclosures exist: try --over {},{hi} or --over {lo},{}",
+                args.at, args.at
+            );
+        }
     }
     if let Some(path) = &args.plot {
         draw(path, &args.expr, &model, &e, (lo, hi))?;

@@ -221,8 +221,8 @@ fn outcome(model: &Model, result: &RunResult) -> Result<(), Failure> {
         StopReason::Failed(e) => Err(Failure { message: e.to_string(), status: super::RUN_FAILED }),
         StopReason::StalledAtKink(kinks) => Err(Failure {
             message: format!(
-                "stalled where the loss is not differentiable: the argument of {} is exactly 0 at {}, and no \
-                 quadratic majorizer exists across such a kink; the point need not be a minimum. Proximal MM \
+                "stalled on a kink of the loss: the argument of {} is 0 (or within 1e-9 of it) at {}, where \
+                 no quadratic majorizer exists or its curvature is huge; the point need not be a minimum. Proximal MM \
                  (fullmm, saferate) keeps penalties such as lambda * sum(abs(w - a)) on parameters exact; for \
                  other kinks start elsewhere with --init",
                 optim::describe_kinks(kinks),

@@ -51,7 +51,7 @@ pub use majorizers::{Direction, FullMm, SafeCombination, SafeRate};
 pub use normalized::{Normalized, NormalizedState};
 pub use optimizer::{Optimizer, Stateful, StepRecord, apply_updates, check_finite};
 pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};
-pub use problem::Problem;
+pub use problem::{NEAR_KINK, Problem};
 pub use registry::{Entry, all, baselines, find, majorizers, options, stops_when_stalled};
 pub use rmsprop::{RmsProp, RmsState, ScaleByRms};
 pub use runner::{

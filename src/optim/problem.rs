@@ -11,6 +11,11 @@ use crate::mm::kinks;
 use crate::mm::prox::Smooth;
 use crate::tensor::Tensor;
 
+/// How close to 0 (relative to the largest magnitude among its elements,
+/// or 1) a kink function's argument counts as on the kink, for
+/// [`Problem::kinks_at`].
+pub const NEAR_KINK: f64 = 1e-9;
+
 /// A loss to minimize: the graph, its scalar root, an evaluator that keeps
 /// the constant part of the graph computed, and a bounder made on first
 /// use.
@@ -101,8 +106,10 @@ impl<'g> Problem<'g> {
 
     /// Where the loss sits on a kink at `params`: for each of `abs` and
     /// `relu` (`max`, `min` and `clip` are relu forms), how many elements of
-    /// their arguments are exactly 0, the points where the loss need not be
-    /// differentiable and no quadratic majorizer of it exists. With
+    /// their arguments are 0 or within [`NEAR_KINK`] (relative) of it: at 0
+    /// the loss need not be differentiable and no quadratic majorizer of it
+    /// exists; just beside it a majorizer's curvature grows like the inverse
+    /// of the distance, so an MM step there is tiny. With
     /// `skip_separable`, the separable kink terms ([`smooth_part`](Self::smooth_part)),
     /// which proximal MM keeps exact, are left out.
     pub fn kinks_at(&mut self, params: &[Tensor], skip_separable: bool) -> Vec<(Func, usize)> {
@@ -123,7 +130,9 @@ impl<'g> Problem<'g> {
             if let Op::Func(f @ (Func::Abs | Func::Relu), a) = plan.op(id)
                 && !skip.contains(&id)
             {
-                let n = self.evaluator.value(a).data().iter().filter(|v| **v == 0.0).count();
+                let vals = self.evaluator.value(a).data();
+                let tol = NEAR_KINK * (1.0 + vals.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+                let n = vals.iter().filter(|v| v.abs() <= tol).count();
                 match out.iter_mut().find(|(g, _)| *g == f) {
                     Some(slot) => slot.1 += n,
                     None if n > 0 => out.push((f, n)),
