@@ -45,7 +45,12 @@ impl Piece {
 
     /// An interval containing the piece's exact value at `x`.
     pub fn enclose(&self, x: f64) -> Interval {
-        let d = Interval::point(x) - Interval::point(self.centre);
+        self.enclose_over(Interval::point(x))
+    }
+
+    /// An interval containing the piece's value at every point of `x`.
+    pub fn enclose_over(&self, x: Interval) -> Interval {
+        let d = x - Interval::point(self.centre);
         let v = match self.side {
             Side::Both => d.abs(),
             Side::Above => d.relu(),

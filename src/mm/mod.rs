@@ -22,6 +22,7 @@ pub mod full_mm;
 pub mod kinks;
 pub mod prox;
 pub mod quadratic;
+pub mod ray;
 pub mod safe_combination;
 pub mod safe_rate;
 pub mod trust;

@@ -13,7 +13,7 @@
 //! is minimized exactly over the ray's breakpoints).
 
 use super::full_mm::{coordinate_directions, majorant};
-use super::kinks::{Kinks, Piece, argmin_1d};
+use super::kinks::{Kinks, argmin_1d};
 use crate::bound::{Bounder, Layout, QuadEnclosure};
 use crate::expr::Graph;
 use crate::interval::Interval;
@@ -50,7 +50,8 @@ impl<'g> Smooth<'g> {
         out
     }
 
-    /// `[c0, c1, C2]` of the smooth part along `x + eta v`, `eta` in `[0, e]`.
+    /// `[c0, c1, C2]` of the smooth part along
+    /// `x + eta v`, `eta` in `[0, e]`.
     pub fn line2(&self, x: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
         let mut out = [Interval::ZERO; 3];
         for (b, sign) in &self.parts {
@@ -163,105 +164,17 @@ pub fn prox_point(kinks: &Kinks, x: &[f64], g: &[f64], t: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Proximal SafeRate: along the ray from `x` to the proximal gradient point
-/// `p` with step `t` (`g` the smooth part's gradient), the smooth part is
-/// bounded by `c0 + c1 eta + C2 eta^2` over `eta` in `[0, 1]`, and
-/// `c1 eta + C2 eta^2 + K(x + eta (p - x))` is minimized exactly: `K` is
-/// piecewise linear in `eta`, so the minimum is at a breakpoint (where a
-/// coordinate meets its kink, which it then takes exactly), an end, or a
-/// segment's stationary point.
+/// Proximal SafeRate: the ray from `x` to the proximal gradient point `p`
+/// with step `t` (`g` the smooth part's gradient), minimized exactly over `[0, 1]` by [`ray::plan`](super::ray::plan)
+/// (a step of 1 lands on `p`, every coordinate that `p` puts on a kink
+/// exactly there). A zero step with `start = -inf`: `x` is `p` (a fixed
+/// point of the proximal map, for every `t`).
 pub fn ray_plan(smooth: &Smooth<'_>, x: &[Tensor], g: &[f64], t: f64) -> ProxPlan {
     let x0 = flatten(x);
-    let kinks = &smooth.kinks;
-    let p = prox_point(kinks, &x0, g, t);
+    let p = prox_point(&smooth.kinks, &x0, g, t);
     let v: Vec<f64> = p.iter().zip(&x0).map(|(a, b)| a - b).collect();
-    let start0 = kinks.enclose(&x0);
-    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
     if v.iter().all(|&d| d == 0.0) {
-        return stay;
+        return ProxPlan { y: x0, upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
     }
-    let [c0, c1, c2] = smooth.line2(x, &unflatten(&v, x), 1.0);
-    let start = (c0 + start0).lo();
-    if !(c0.is_finite() && c1.is_finite() && c2.is_finite()) {
-        return ProxPlan { start, ..stay };
-    }
-    let (a1, a2) = (c1.hi(), c2.hi());
-    // Breakpoints in (0, 1): where a coordinate meets a kink.
-    let mut cuts: Vec<(f64, usize, f64)> = Vec::new();
-    for (i, ps) in kinks.pieces.iter().enumerate() {
-        if v[i] != 0.0 {
-            for q in ps {
-                let s = (q.centre - x0[i]) / v[i];
-                if s > 0.0 && s < 1.0 {
-                    cuts.push((s, i, q.centre));
-                }
-            }
-        }
-    }
-    cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let slope_at = |s: f64| -> f64 {
-        kinks
-            .pieces
-            .iter()
-            .enumerate()
-            .map(|(i, ps)| ps.iter().map(|q| slope_along(q, x0[i] + s * v[i], v[i])).sum::<f64>())
-            .sum()
-    };
-    // Walk the segments between breakpoints with K's value kept up to
-    // date: on each, F(s) = a1 s + a2 s^2 + K(left) + slope (s - left).
-    let k0: f64 = kinks.pieces.iter().zip(&x0).map(|(ps, &xi)| ps.iter().map(|q| q.value(xi)).sum::<f64>()).sum();
-    let model = |s: f64, k: f64| a1 * s + a2 * s * s + k;
-    // (step, model value, breakpoint index)
-    let mut best: (f64, f64, Option<usize>) = (0.0, k0, None);
-    let (mut left, mut k_left) = (0.0, k0);
-    let ends = cuts.iter().enumerate().map(|(c, cut)| (cut.0, Some(c))).chain([(1.0, None)]);
-    for (right, cut) in ends {
-        let slope = slope_at(0.5 * (left + right));
-        let mut candidates = vec![(right, cut)];
-        if a2 > 0.0 {
-            let s = -(a1 + slope) / (2.0 * a2);
-            if s > left && s < right {
-                candidates.push((s, None));
-            }
-        }
-        for (s, at) in candidates {
-            let val = model(s, k_left + slope * (s - left));
-            if val < best.1 {
-                best = (s, val, at);
-            }
-        }
-        k_left += slope * (right - left);
-        left = right;
-    }
-    let (s, _, at) = best;
-    if s == 0.0 {
-        return ProxPlan { start, ..stay };
-    }
-    let mut y: Vec<f64> = if s == 1.0 { p.clone() } else { x0.iter().zip(&v).map(|(a, d)| a + s * d).collect() };
-    if let Some(c) = at {
-        // Every coordinate whose kink is this breakpoint lands on it exactly.
-        for &(cs, i, centre) in &cuts[c..] {
-            if cs != cuts[c].0 {
-                break;
-            }
-            y[i] = centre;
-        }
-        for &(cs, i, centre) in cuts[..c].iter().rev() {
-            if cs != cuts[c].0 {
-                break;
-            }
-            y[i] = centre;
-        }
-    }
-    let se = Interval::point(s);
-    let upper = (c0 + c1 * se + c2 * se.sqr() + kinks.enclose(&y)).hi();
-    let plan = ProxPlan { y, upper, start, size: s };
-    if plan.promised() > 0.0 { plan } else { ProxPlan { start, ..stay } }
-}
-
-/// The rate of change of `q(y)` as `y` moves at velocity `v` from `y`.
-fn slope_along(q: &Piece, y: f64, v: f64) -> f64 {
-    let right = if y == q.centre { v > 0.0 } else { y > q.centre };
-    let d = q.derivative(if right { q.centre + 1.0 } else { q.centre - 1.0 });
-    d * v
+    super::ray::plan(smooth, x, &v, 1.0, Some(&p))
 }

@@ -1,7 +1,7 @@
 //! The SafeRate optimizer.
 
 use super::{Direction, MAX_RETRIES, accepts, combine, distance};
-use crate::mm::{prox, safe_rate, trust};
+use crate::mm::{prox, ray, safe_rate, trust};
 use crate::optim::optimizer::{check_finite, checked_value_and_grad};
 use crate::optim::transform::{DynTransform, global_norm};
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
@@ -53,45 +53,67 @@ impl SafeRate {
 }
 
 impl SafeRate {
-    /// Proximal SafeRate (`mm::prox::ray_plan`): along the ray to the
-    /// proximal gradient point with step `t = eta_max`, the smooth part
-    /// bounded and the kink terms exact. `t` halves while no decrease is
-    /// promised, and halves or doubles with the step as `eta_max` does.
-    fn proximal_step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor], f0: f64, g: &[Tensor]) -> StepRecord {
+    /// SafeRate on a loss with kink terms: along `-grad` the ray to the
+    /// proximal gradient point with step `t = eta_max` (`mm::prox::ray_plan`),
+    /// along another direction the ray over `[0, eta_max]`
+    /// (`mm::ray::plan`); either way the smooth part is bounded and the kink
+    /// terms are exact. The radius halves while no decrease is promised, and
+    /// halves or doubles with the step as `eta_max` does.
+    fn kinked_step(
+        &mut self,
+        problem: &mut Problem<'_>,
+        params: &mut [Tensor],
+        f0: f64,
+        g: &[Tensor],
+    ) -> Result<StepRecord, OptimError> {
         let x0 = prox::flatten(params);
-        let kinks = problem.smooth_part().expect("the loss has kink terms").kinks.gradient(&x0);
-        let gs: Vec<f64> = prox::flatten(g).iter().zip(&kinks).map(|(a, b)| a - b).collect();
+        let proximal = self.proximal();
+        let v = if proximal {
+            None
+        } else {
+            let v = self.direction.propose(g, params);
+            check_finite(&v, self.steps, "update")?;
+            Some(prox::flatten(&v))
+        };
+        let separable = problem.smooth_part().expect("the loss has kink terms").kinks.gradient(&x0);
+        let gs: Vec<f64> = prox::flatten(g).iter().zip(&separable).map(|(a, b)| a - b).collect();
         let mut t = self.eta_max;
         let mut taken = None;
         for _ in 0..safe_rate::MAX_HALVINGS {
-            let plan = prox::ray_plan(problem.smooth_part().expect("the loss has kink terms"), params, &gs, t);
+            let smooth = problem.smooth_part().expect("the loss has kink terms");
+            let plan = match &v {
+                None => prox::ray_plan(smooth, params, &gs, t),
+                Some(v) => ray::plan(smooth, params, v, t, None),
+            };
             if plan.size > 0.0 {
                 let x_new = plan.params(params);
                 if accepts(problem.value(&x_new), f0) {
                     taken = Some((plan.size, x_new));
                     break;
                 }
-            } else if plan.start == f64::NEG_INFINITY || t <= trust::MIN_RADIUS {
-                // The point is the proximal map's fixed point (for every t).
+            } else if plan.start == f64::NEG_INFINITY && v.is_none() || t <= trust::MIN_RADIUS {
+                // A fixed point of the proximal map (for every t).
                 break;
             }
             t = (t / 2.0).max(trust::MIN_RADIUS);
         }
         let s = taken.as_ref().map_or(0.0, |t| t.0);
-        self.eta_max = trust::adapt(t, s * t);
+        // The step in units of the radius: the proximal ray is [0, 1] long.
+        let used = if proximal { s * t } else { s };
+        self.eta_max = trust::adapt(t, used);
         let mut update_norm = 0.0;
         if let Some((_, x_new)) = taken {
             update_norm = distance(&x_new, params);
             params.clone_from_slice(&x_new);
         }
-        StepRecord {
+        Ok(StepRecord {
             loss: f0,
             grad_norm: global_norm(g),
             update_norm,
-            step_size: Some(s),
+            step_size: Some(used),
             trust_radius: Some(t),
             bound: None,
-        }
+        })
     }
 }
 
@@ -120,8 +142,8 @@ impl Optimizer for SafeRate {
     fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
         self.steps += 1;
         let (f0, g) = checked_value_and_grad(problem, params, self.steps)?;
-        if matches!(self.direction, Direction::NegativeGradient) && problem.has_kinks() {
-            return Ok(self.proximal_step(problem, params, f0, &g));
+        if problem.has_kinks() {
+            return self.kinked_step(problem, params, f0, &g);
         }
         let v = self.direction.propose(&g, params);
         check_finite(&v, self.steps, "update")?;
