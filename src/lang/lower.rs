@@ -206,13 +206,13 @@ impl<'a> Lower<'a> {
         let d: Vec<usize> =
             dims.iter().map(|n| self.int(n, "a dimension", 1).map(|v| v as usize)).collect::<Result<_, _>>()?;
         if d.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n)).is_none_or(|n| n > MAX_ELEMENTS) {
-            return self.fail(span, format!("a parameter has at most {MAX_ELEMENTS} elements"));
+            return self.fail(span, format!("a tensor has at most {MAX_ELEMENTS} elements"));
         }
         match d[..] {
             [] => Ok(Shape::Scalar),
             [n] => Ok(Shape::Vector(n)),
             [r, c] => Ok(Shape::Matrix(r, c)),
-            _ => self.fail(span, "a parameter has at most 2 dimensions"),
+            _ => self.fail(span, "a tensor has at most 2 dimensions"),
         }
     }
 
