@@ -55,7 +55,8 @@ mod tensor;
 pub use error::Error;
 pub use eval::{Evaluator, eval_scalar};
 pub use expr::{
-    Axis, Builder, DataInfo, Expr, ExprError, F64Key, Footprint, Func, Graph, Model, Node, NodeId, Op, ParamInfo, Pass,
+    Axis, Builder, DataInfo, Expr, ExprError, F64Key, Footprint, Func, GatherInfo, Graph, Model, Node, NodeId, Op,
+    ParamInfo, Pass, Sel,
 };
 pub use interval::Interval;
 pub use optim::{OptimError, Optimizer, Problem};

@@ -160,3 +160,49 @@ fn limits_that_would_exhaust_memory_are_refused() {
     let o = majorize(&["simplify", "x + 0"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn indices_slices_and_derived_functions_are_checked_where_written() {
+    let dir = scratch(&[
+        ("col.csv", "1\n2\n3\n"),
+        ("hint.loss", "data x = csv(\"col.csv\")\nparam W1[1, 16] = 0\nminimize sum(x @ W1)\n"),
+        ("neg.loss", "param w[3] = 0\nminimize w[-1]^2\n"),
+        ("range.loss", "param X[2, 3] = 0\nminimize sum(X[:, 1:4])\n"),
+        ("index.loss", "param X[2, 3] = 0\nminimize X[2, 0]\n"),
+        ("empty.loss", "param w[3] = 0\nminimize sum(w[2:1])\n"),
+        ("many.loss", "param w[3] = 0\nminimize w[0, 1]\n"),
+        ("scalar.loss", "param a = 0\nminimize a[0]\n"),
+        ("frac.loss", "param w[3] = 0\nminimize w[0.5]\n"),
+        ("clip.loss", "param w = 0\nminimize clip(w, 1, -1)\n"),
+        ("base.loss", "param w = 0\nminimize (-2) ^ w\n"),
+        ("dot.loss", "param a[3] = 0\nparam b[4] = 0\nminimize dot(a, b)\n"),
+        ("data.loss", "data c = [1, [2]]\nminimize sum(c)\n"),
+        ("ones.loss", "minimize sum(ones(0))\n"),
+        ("reshape.loss", "param w[6] = 0\nminimize sum(reshape(w, 4, 2))\n"),
+        ("softmax.loss", "param w[6] = 0\nminimize sum(softmax(w, 1))\n"),
+        ("arity.loss", "param w = 0\nminimize max(w)\n"),
+    ]);
+    expect(
+        &dir,
+        &["eval", "hint.loss"],
+        2,
+        "hint.loss:3:16: shape mismatch in `@`: [3] and [1, 16] (`x` was read from one column, which gives a vector; \
+         read it with cols=j:j+1 to get a one-column matrix)",
+    );
+    expect(&dir, &["eval", "neg.loss"], 2, "neg.loss:2:12: negative indices are not supported");
+    expect(&dir, &["eval", "range.loss"], 2, "range.loss:2:21: index 4 is out of range for the columns (3");
+    expect(&dir, &["eval", "index.loss"], 2, "index.loss:2:12: index 2 is out of range for the rows (2");
+    expect(&dir, &["eval", "empty.loss"], 2, "empty.loss:2:16: the slice 2:1 is empty");
+    expect(&dir, &["eval", "many.loss"], 2, "many.loss:2:11: a [3] value takes at most 1 indices, not 2");
+    expect(&dir, &["eval", "scalar.loss"], 2, "scalar.loss:2:11: a scalar cannot be indexed");
+    expect(&dir, &["eval", "frac.loss"], 2, "frac.loss:2:12: an index must be a constant integer");
+    expect(&dir, &["eval", "clip.loss"], 2, "clip.loss:2:18: clip needs lo <= hi, not 1 > -1");
+    expect(&dir, &["eval", "base.loss"], 2, "base.loss:2:10: the base of `^` is -2");
+    expect(&dir, &["eval", "dot.loss"], 2, "dot.loss:3:10: shape mismatch in `dot`: [3] and [4]");
+    expect(&dir, &["eval", "data.loss"], 2, "data.loss:1:14: list elements must be numbers");
+    expect(&dir, &["eval", "ones.loss"], 2, "ones.loss:1:19: a dimension must be an integer >= 1");
+    expect(&dir, &["eval", "reshape.loss"], 2, "reshape.loss:2:14: cannot reshape [6] (6 elements) to [4, 2]");
+    expect(&dir, &["eval", "softmax.loss"], 2, "softmax.loss:2:14: axis 1 is out of range for `logsumexp`");
+    expect(&dir, &["eval", "arity.loss"], 2, "arity.loss:2:10: wrong number of arguments: usage is max(a, b)");
+    expect(&dir, &["eval", "x ^ y", "--init", "x=-1,y=0.5"], 0, "");
+}

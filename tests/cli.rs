@@ -101,8 +101,8 @@ fn located_errors_exit_2() {
         ),
         (
             "exponent.loss",
-            "param w = 0\nminimize w^w\n",
-            "exponent.loss:2:12: the exponent of `^` must be a constant number",
+            "param w = 0\nminimize (0 - 2)^w\n",
+            "exponent.loss:2:10: the base of `^` is -2: with an exponent that is not a constant, it must be > 0",
         ),
     ];
     for (name, text, want) in cases {

@@ -138,6 +138,18 @@ fn token() -> impl Strategy<Value = &'static str> {
         "1e9",
         "-1",
         "[1, 2]",
+        "'",
+        "[0]",
+        "[:, 1:2]",
+        "max",
+        "clip",
+        "softmax",
+        "transpose",
+        "reshape",
+        "norm",
+        "dot",
+        "ones",
+        "logsigmoid",
     ])
 }
 

@@ -95,6 +95,11 @@ fn losses_that_mix_rows_are_not_blocked() {
         ("mean(r^2) * mean(r^2)", false),
         // A reduction across rows that is not over every element.
         ("logsumexp(r)", false),
+        // Gathers: of the data (row-wise where the rows stay whole) and of
+        // parameters, blocked; of a row-wise value, which may move rows, not.
+        ("mean((X[:, 0:2] @ transpose(reshape(w, 1, 2))[:, 0] + c - y)^2)", true),
+        ("mean(r[0:10000]^2)", false),
+        ("mean(reshape(r, 10000, 2)^2)", false),
     ] {
         let model = with_data(loss);
         let mut ev = Evaluator::new(&model.graph, model.loss);

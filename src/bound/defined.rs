@@ -97,6 +97,11 @@ impl<D: Domain + Ranges> Domain for Tracked<D> {
         self.mark(out, &[a, b], |_| false);
     }
 
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        self.inner.gather(out, a, index);
+        self.mark(out, &[a], |_| false);
+    }
+
     fn stopped(&self) -> bool {
         self.inner.stopped()
     }

@@ -112,6 +112,12 @@ impl Domain for IntervalDomain<'_> {
         let tb = ITensor::from_intervals(self.plan.shape(b), self.get(b));
         self.set(out, ta.matmul(&tb).intervals());
     }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let va = self.get(a);
+        let v = index.iter().map(|&i| va[i]).collect();
+        self.set(out, v);
+    }
 }
 
 #[cfg(test)]

@@ -391,6 +391,15 @@ impl<const N: usize> Domain for LinePass<'_, N> {
         };
         self.set(out, LineVal { polys, range });
     }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let va = self.get(a);
+        let v = LineVal {
+            polys: index.iter().map(|&i| va.poly(i)).collect(),
+            range: index.iter().map(|&i| va.range(i)).collect(),
+        };
+        self.set(out, v);
+    }
 }
 
 /// `prim(u)` for one element: the 1-D enclosure about `u`'s exact value at

@@ -221,6 +221,12 @@ impl Domain for PointPass<'_> {
         self.set(out, Some(result));
     }
 
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let va = self.get(a);
+        let v = index.iter().map(|&i| va[i].clone()).collect();
+        self.set(out, Some(v));
+    }
+
     fn stopped(&self) -> bool {
         self.failed
     }

@@ -576,4 +576,17 @@ impl Domain for QuadPass<'_> {
         let v = quad_matmul(self.l, self.get(a), sa, self.get(b), sb, so, &self.eta);
         self.set(out, v);
     }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let w = self.l.width();
+        let (mut coef, mut range) = self.zeros(out);
+        let va = self.get(a);
+        let mut buf = Vec::new();
+        for (e, &i) in index.iter().enumerate() {
+            let (x, rx) = element(va, w, i, &mut buf);
+            coef[e * w..(e + 1) * w].copy_from_slice(x);
+            range[e] = rx;
+        }
+        self.set(out, QuadVal { coef, range });
+    }
 }

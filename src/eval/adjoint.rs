@@ -159,6 +159,14 @@ impl Domain for AdjointDomain<'_> {
             gemm(t, v.get(a).left_view().t(), gv, true);
         }
     }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        // The adjoint of a gather scatters back, adding where an element
+        // was taken more than once.
+        if let Some((g, Some(t))) = self.pair(out, a) {
+            g.data().iter().zip(index).for_each(|(&g, &i)| t[i] += g);
+        }
+    }
 }
 
 /// `t[k] += f(k, group)` for every element `k` of a tensor of `shape`, where

@@ -91,6 +91,11 @@ impl<T: DualNum<Primitive = f64>> Domain for DualPass<'_, T> {
         self.failed = true;
     }
 
+    fn gather(&mut self, out: NodeId, a: NodeId, _: &[usize]) {
+        // Every node is a scalar here: a gather takes its one element.
+        self.set(out, self.v(a));
+    }
+
     fn stopped(&self) -> bool {
         self.failed
     }

@@ -116,6 +116,12 @@ impl Domain for ValueDomain<'_> {
         let (slot, v) = self.split(out);
         gemm_into(slot, v.get(a), v.get(b));
     }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let (slot, v) = self.split(out);
+        let a = v.get(a).data();
+        slot.data_mut().iter_mut().zip(index).for_each(|(o, &i)| *o = a[i]);
+    }
 }
 
 /// `out = sum | mean | logsumexp of a` over all elements or one axis.

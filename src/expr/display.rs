@@ -76,6 +76,7 @@ impl Graph {
             Op::Sum(a, x) => (format!("sum({}{})", show(a), axis(x)), ATOM),
             Op::Mean(a, x) => (format!("mean({}{})", show(a), axis(x)), ATOM),
             Op::LogSumExp(a, x) => (format!("logsumexp({}{})", show(a), axis(x)), ATOM),
+            Op::Gather(a, t) => (self.describe_gather(a, t, &show(a), &wrap(a, ATOM)), ATOM),
         }
     }
 }

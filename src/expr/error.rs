@@ -39,6 +39,12 @@ pub enum ExprError {
     /// A bad argument to `onehot`.
     #[error("onehot: {0}")]
     OneHot(String),
+    /// An index or slice outside its operand, or a reshape to another size.
+    #[error("{0}")]
+    Index(String),
+    /// A bad argument to a function (`clip` with `lo > hi`, ...).
+    #[error("{0}")]
+    Argument(String),
     /// A value that does not fit a parameter's shape.
     #[error("value for `{name}` has shape {got}, but the parameter has shape {want}")]
     ParamShape {

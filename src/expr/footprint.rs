@@ -3,7 +3,7 @@
 //! machine (a broadcast of `[100000, 1]` against `[100000]` is 80 GB) is
 //! refused with its figure instead of aborting in an allocation.
 
-use super::{Model, NodeId};
+use super::{Model, NodeId, Op};
 use crate::tensor::Shape;
 
 /// A pass over the graph.
@@ -35,7 +35,8 @@ impl Model {
     /// What `pass` needs: parameters and data, plus per node an f64 value
     /// (8 bytes an element), an adjoint for a gradient, and for a bound
     /// `coefficients + 1` intervals (16 bytes each) on a varying node or one
-    /// on a constant node; and a few temporaries the size of the largest node.
+    /// on a constant node, and for a gather its index table (8 bytes an
+    /// element); and a few temporaries the size of the largest node.
     pub fn footprint(&self, pass: Pass) -> Footprint {
         let g = &self.graph;
         let params: u64 = self.init.iter().map(|t| t.shape().len() as u64).sum();
@@ -54,7 +55,9 @@ impl Model {
                 Pass::Bound { coefficients } if node.varying => 16 + 16 * (coefficients as u64 + 1),
                 Pass::Bound { .. } => 16 + 16,
             };
-            bytes = bytes.saturating_add(n.saturating_mul(per));
+            // A gather's index table: one entry an element.
+            let table = if matches!(node.op, Op::Gather(..)) { 8 } else { 0 };
+            bytes = bytes.saturating_add(n.saturating_mul(per + table));
         }
         let temporaries = largest.map_or(0, |(_, s)| s.len() as u64).saturating_mul(8 * 4);
         Footprint { bytes: bytes.saturating_add(temporaries), largest }

@@ -36,6 +36,16 @@ pub struct DataInfo {
     pub value: Arc<Tensor>,
 }
 
+/// The table of a [`Op::Gather`] node: `out[k] = a[index[k]]`, `out` of
+/// shape `shape` (`index.len() == shape.len()`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GatherInfo {
+    /// For each output element (row-major), the operand's element it takes.
+    pub index: Arc<[usize]>,
+    /// The output shape.
+    pub shape: Shape,
+}
+
 /// An expression graph: an arena of hash-consed nodes.
 ///
 /// Nodes are appended after their children, so the arena order is a
@@ -48,6 +58,9 @@ pub struct Graph {
     index: HashMap<Op, NodeId>,
     params: Vec<ParamInfo>,
     data: Vec<DataInfo>,
+    /// Gather tables, each once (so that equal gathers share a node).
+    gathers: Vec<GatherInfo>,
+    gather_ids: HashMap<GatherInfo, u32>,
 }
 
 impl Graph {
@@ -81,6 +94,22 @@ impl Graph {
         &self.data
     }
 
+    /// The gather tables, by number (see [`Op::Gather`]).
+    pub fn gathers(&self) -> &[GatherInfo] {
+        &self.gathers
+    }
+
+    /// The number of the gather table `info`, added if new.
+    pub(super) fn gather_table(&mut self, info: GatherInfo) -> u32 {
+        if let Some(&t) = self.gather_ids.get(&info) {
+            return t;
+        }
+        let t = u32::try_from(self.gathers.len()).expect("more than 2^32 gather tables");
+        self.gathers.push(info.clone());
+        self.gather_ids.insert(info, t);
+        t
+    }
+
     /// The index of the parameter called `name`.
     pub fn param_index(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)
@@ -96,7 +125,7 @@ impl Graph {
         self.index.get(&Op::Data(index)).copied()
     }
 
-    fn intern(&mut self, op: Op, shape: Shape) -> NodeId {
+    pub(super) fn intern(&mut self, op: Op, shape: Shape) -> NodeId {
         if let Some(&id) = self.index.get(&op) {
             return id;
         }
@@ -287,8 +316,8 @@ impl Graph {
         self.data(&name, Tensor::new(Shape::Matrix(rows, n), out))
     }
 
-    /// A graph with the same parameters and data tensors (same names,
-    /// indices and values, the data shared) and no other node: the start of
+    /// A graph with the same parameters, data tensors and gather tables
+    /// (same names, indices and values, the data shared) and no other node: the start of
     /// a rewritten copy of this graph.
     pub fn with_same_inputs(&self) -> Graph {
         let mut g = Graph::new();
@@ -300,6 +329,8 @@ impl Graph {
             g.data.push(d.clone());
             g.intern(Op::Data(i), d.value.shape());
         }
+        g.gathers = self.gathers.clone();
+        g.gather_ids = self.gather_ids.clone();
         g
     }
 

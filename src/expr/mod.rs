@@ -17,14 +17,17 @@
 //! ```
 
 mod builder;
+mod derived;
 mod display;
 mod error;
 mod footprint;
+mod gather;
 mod graph;
 mod op;
 
 pub use builder::{Builder, Expr, Model};
 pub use error::ExprError;
 pub use footprint::{Footprint, Pass};
-pub use graph::{DataInfo, Graph, Node, ParamInfo};
+pub use gather::Sel;
+pub use graph::{DataInfo, GatherInfo, Graph, Node, ParamInfo};
 pub use op::{Axis, F64Key, Func, NodeId, Op};

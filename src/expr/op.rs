@@ -138,6 +138,10 @@ pub enum Op {
     Mean(NodeId, Axis),
     LogSumExp(NodeId, Axis),
     MatMul(NodeId, NodeId),
+    /// `out[k] = a[index[k]]` (row-major), with the index table and the
+    /// output shape stored in the graph under this number: transposes,
+    /// slices, indexing and reshapes.
+    Gather(NodeId, u32),
 }
 
 impl Op {
@@ -151,7 +155,8 @@ impl Op {
             | Op::Func(_, a)
             | Op::Sum(a, _)
             | Op::Mean(a, _)
-            | Op::LogSumExp(a, _) => (Some(a), None),
+            | Op::LogSumExp(a, _)
+            | Op::Gather(a, _) => (Some(a), None),
             Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) | Op::MatMul(a, b) => (Some(a), Some(b)),
         };
         a.into_iter().chain(b)

@@ -28,6 +28,21 @@ pub enum Ast {
     List(Vec<Node>),
     /// `a:b`, only as a call argument.
     Range(Box<Node>, Box<Node>),
+    /// `a'`: the transpose.
+    Transpose(Box<Node>),
+    /// `a[i]`, `a[i, j]`, `a[lo:hi, :]`, with the brackets' span.
+    Index(Box<Node>, Vec<Slice>, Span),
+}
+
+/// One entry of an index: a position `i`, or a slice `lo:hi` whose ends
+/// may be left out (`:`, `lo:`, `:hi`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slice {
+    pub lo: Option<Node>,
+    pub hi: Option<Node>,
+    /// Whether it is a slice (has a `:`).
+    pub colon: bool,
+    pub span: Span,
 }
 
 /// A call argument: positional, or `key = value`.
@@ -55,7 +70,11 @@ impl Node {
     pub fn new(ast: Ast, span: Span) -> Node {
         let below = match &ast {
             Ast::Num(_) | Ast::Str(_) | Ast::Name(_) => 0,
-            Ast::Neg(a) => a.depth,
+            Ast::Neg(a) | Ast::Transpose(a) => a.depth,
+            Ast::Index(a, items, _) => {
+                let ends = items.iter().flat_map(|s| s.lo.iter().chain(&s.hi)).map(|n| n.depth);
+                ends.fold(a.depth, usize::max)
+            }
             Ast::Binary(_, a, b, _) | Ast::Range(a, b) => a.depth.max(b.depth),
             Ast::Call { args, .. } => args.iter().map(|a| a.value.depth).max().unwrap_or(0),
             Ast::List(items) => items.iter().map(|n| n.depth).max().unwrap_or(0),

@@ -55,6 +55,9 @@ pub enum LangErrorKind {
     /// A graph error (shapes, axes, duplicate names) at this place.
     #[error(transparent)]
     Expr(#[from] ExprError),
+    /// A graph error with a hint on how to fix it.
+    #[error("{0}{1}")]
+    Hinted(ExprError, String),
     /// A data file that cannot be read or does not hold the numbers asked for.
     #[error("{0}")]
     Data(String),

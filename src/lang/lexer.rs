@@ -8,7 +8,7 @@ pub enum Tok {
     Ident(String),
     Number(f64),
     Str(String),
-    /// One of `( ) [ ] , = : + - * / ^ @`.
+    /// One of `( ) [ ] , = : + - * / ^ @ '`.
     Punct(char),
     Newline,
     Eof,
@@ -51,7 +51,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, (Span, LangErrorKind)> {
             }
             c if c.is_whitespace() => i += c.len_utf8(),
             '#' => i = text[i..].find('\n').map_or(text.len(), |n| i + n),
-            '(' | ')' | '[' | ']' | ',' | '=' | ':' | '+' | '-' | '*' | '/' | '^' | '@' => {
+            '(' | ')' | '[' | ']' | ',' | '=' | ':' | '+' | '-' | '*' | '/' | '^' | '@' | '\'' => {
                 out.push(Token { tok: Tok::Punct(c), span: Span::new(i, i + 1) });
                 i += 1;
             }

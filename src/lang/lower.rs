@@ -1,6 +1,8 @@
 //! Lowering the syntax tree to an expression graph: name resolution,
 //! parameter initialization, data loading and shape errors with their place.
 
+mod builtins;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,15 @@ use crate::tensor::{Shape, Tensor, memory};
 /// The most elements a parameter or a one-hot matrix may have (2^27, 1 GiB of f64).
 const MAX_ELEMENTS: usize = 1 << 27;
 
-/// Functions of the language beyond the elementwise primitives.
+/// Functions of the language beyond the elementwise primitives and [`BUILTINS`].
 const REDUCTIONS: [&str; 4] = ["sum", "mean", "logsumexp", "onehot"];
+
+use builtins::BUILTINS;
+
+/// Whether `name` is a function of the language.
+fn is_function(name: &str) -> bool {
+    Func::from_name(name).is_some() || REDUCTIONS.contains(&name) || BUILTINS.contains(&name)
+}
 
 /// The named constants of the language.
 const CONSTANTS: [(&str, f64); 2] = [("pi", std::f64::consts::PI), ("e", std::f64::consts::E)];
@@ -42,6 +51,8 @@ pub(super) struct Lower<'a> {
     /// The most bytes parameters and data may take, and what they take so far.
     max_bytes: u64,
     used_bytes: u64,
+    /// The data vectors read from a single column of a file (for a hint).
+    single_columns: HashMap<NodeId, String>,
 }
 
 type LResult<T> = Result<T, LangError>;
@@ -59,6 +70,7 @@ impl<'a> Lower<'a> {
             split: options.split,
             max_bytes: options.max_bytes,
             used_bytes: 0,
+            single_columns: HashMap::new(),
         }
     }
 
@@ -113,9 +125,18 @@ impl<'a> Lower<'a> {
                     self.bind(name, *name_span, id)?;
                 }
                 Stmt::Data { name, name_span, source } => {
-                    let value = self.csv(source)?;
+                    let from_file = !matches!(source.ast, Ast::List(_));
+                    let value = if from_file {
+                        self.csv(source)?
+                    } else {
+                        list_tensor(source).map_err(|(span, m)| self.error(span, LangErrorKind::Arguments(m)))?
+                    };
                     self.reserve(value.shape().len(), &format!("the data `{name}` ({})", value.shape()), source.span)?;
+                    let vector = matches!(value.shape(), Shape::Vector(_));
                     let id = self.graph.data(name, value).map_err(self.expr_err(*name_span))?;
+                    if from_file && vector {
+                        self.single_columns.insert(id, name.clone());
+                    }
                     self.bind(name, *name_span, id)?;
                 }
                 Stmt::Let { name, name_span, value } => {
@@ -152,7 +173,7 @@ impl<'a> Lower<'a> {
         if self.scope.contains_key(name) {
             return Err(self.error(span, ExprError::Duplicate(name.to_string()).into()));
         }
-        if Func::from_name(name).is_some() || REDUCTIONS.contains(&name) {
+        if is_function(name) {
             return self.fail(span, format!("`{name}` is a function name and cannot be redefined"));
         }
         if let Some((_, v)) = CONSTANTS.iter().find(|(c, _)| *c == name) {
@@ -185,13 +206,13 @@ impl<'a> Lower<'a> {
         let d: Vec<usize> =
             dims.iter().map(|n| self.int(n, "a dimension", 1).map(|v| v as usize)).collect::<Result<_, _>>()?;
         if d.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n)).is_none_or(|n| n > MAX_ELEMENTS) {
-            return self.fail(span, format!("a parameter has at most {MAX_ELEMENTS} elements"));
+            return self.fail(span, format!("a tensor has at most {MAX_ELEMENTS} elements"));
         }
         match d[..] {
             [] => Ok(Shape::Scalar),
             [n] => Ok(Shape::Vector(n)),
             [r, c] => Ok(Shape::Matrix(r, c)),
-            _ => self.fail(span, "a parameter has at most 2 dimensions"),
+            _ => self.fail(span, "a tensor has at most 2 dimensions"),
         }
     }
 
@@ -305,7 +326,7 @@ impl<'a> Lower<'a> {
             }
             Ast::Binary('^', base, exp, op_span) => {
                 let Some(p) = exp.const_value() else {
-                    return self.fail(exp.span, "the exponent of `^` must be a constant number");
+                    return self.power(base, exp, *op_span);
                 };
                 if !p.is_finite() {
                     return self.fail(*op_span, format!("the exponent {p} is not finite"));
@@ -315,6 +336,7 @@ impl<'a> Lower<'a> {
             }
             Ast::Binary(op, a, b, op_span) => {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
+                let hint = self.column_hint(a, b);
                 let g = &mut self.graph;
                 let r = match op {
                     '+' => g.add(a, b),
@@ -323,20 +345,40 @@ impl<'a> Lower<'a> {
                     '/' => g.div(a, b),
                     _ => g.matmul(a, b),
                 };
-                r.map_err(self.expr_err(*op_span))
+                r.map_err(|e| match (e, hint) {
+                    (e @ ExprError::Shape { .. }, Some(hint)) => self.error(*op_span, LangErrorKind::Hinted(e, hint)),
+                    (e, _) => self.error(*op_span, LangErrorKind::Expr(e)),
+                })
             }
+            Ast::Transpose(a) => {
+                let a = self.expr(a)?;
+                Ok(self.graph.transpose(a))
+            }
+            Ast::Index(base, items, brackets) => self.index(base, items, *brackets),
             Ast::Call { name, name_span, args } => self.call(name, *name_span, args, node.span),
             Ast::Str(_) => self.fail(node.span, "a string is only allowed as the path of csv(...)"),
-            Ast::List(_) => self.fail(node.span, "a list is only allowed as a parameter's initial value"),
+            Ast::List(_) => self.fail(
+                node.span,
+                "a list is only allowed as a parameter's initial value or as data (`data c = [1, 2]`)",
+            ),
             Ast::Range(..) => self.fail(node.span, "a range a:b is only allowed in csv(...)"),
         }
+    }
+
+    /// The hint for a shape error between `a` and `b` where one is a data
+    /// vector read from a single column of a file.
+    fn column_hint(&self, a: NodeId, b: NodeId) -> Option<String> {
+        let name = [a, b].into_iter().find_map(|id| self.single_columns.get(&id))?;
+        Some(format!(
+            " (`{name}` was read from one column, which gives a vector; read it with cols=j:j+1 to get a one-column matrix)"
+        ))
     }
 
     fn name(&mut self, name: &str, span: Span) -> LResult<NodeId> {
         if let Some(&id) = self.scope.get(name) {
             return Ok(id);
         }
-        if Func::from_name(name).is_some() || REDUCTIONS.contains(&name) {
+        if is_function(name) {
             return self.fail(span, format!("`{name}` is a function: call it as {name}(...)"));
         }
         if let Some(&(_, v)) = CONSTANTS.iter().find(|(c, _)| *c == name) {
@@ -402,12 +444,13 @@ impl<'a> Lower<'a> {
                 self.reserve(elements, "this one-hot matrix", span)?;
                 self.graph.onehot(labels, classes).map_err(self.expr_err(args[0].value.span))
             }
+            _ if BUILTINS.contains(&name) => self.builtin(name, args, span),
             "csv" => self.fail(name_span, "csv(...) is only allowed in a `data` statement"),
             "normal" | "uniform" => {
                 self.fail(name_span, format!("{name}(...) is only allowed as a parameter's initial value"))
             }
             _ => {
-                let names = Func::ALL.iter().map(|f| f.name()).chain(REDUCTIONS);
+                let names = Func::ALL.iter().map(|f| f.name()).chain(REDUCTIONS).chain(BUILTINS);
                 let hint = suggest(name, names);
                 Err(self.error(name_span, LangErrorKind::UnknownFunction { name: name.to_string(), hint }))
             }

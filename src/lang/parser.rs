@@ -1,6 +1,6 @@
 //! A recursive-descent parser for `.loss` files and inline expressions.
 
-use super::ast::{Arg, Ast, Node, Stmt};
+use super::ast::{Arg, Ast, Node, Slice, Stmt};
 use super::error::{LangErrorKind, Span};
 use super::lexer::{Tok, Token, lex};
 
@@ -205,7 +205,7 @@ impl Parser {
     }
 
     fn power(&mut self) -> PResult<Node> {
-        let base = self.atom()?;
+        let base = self.postfix()?;
         let t = self.peek().clone();
         if t.tok != Tok::Punct('^') {
             return Ok(base);
@@ -215,6 +215,42 @@ impl Parser {
         let exp = self.nested(t.span, Self::unary)?;
         let span = base.span.to(exp.span);
         Self::node(Ast::Binary('^', Box::new(base), Box::new(exp), t.span), span)
+    }
+
+    /// An atom followed by any number of transposes `'` and indices `[...]`.
+    fn postfix(&mut self) -> PResult<Node> {
+        let mut node = self.atom()?;
+        loop {
+            let t = self.peek().clone();
+            match t.tok {
+                Tok::Punct('\'') => {
+                    self.pos += 1;
+                    let span = node.span.to(t.span);
+                    node = Self::node(Ast::Transpose(Box::new(node)), span)?;
+                }
+                Tok::Punct('[') => {
+                    self.pos += 1;
+                    let (items, close) = self.delimited(t.span, ']', Self::slice)?;
+                    if items.is_empty() {
+                        return syntax(t.span.to(close), "an index needs at least one entry: a[i] or a[i, j]");
+                    }
+                    let span = node.span.to(close);
+                    node = Self::node(Ast::Index(Box::new(node), items, t.span.to(close)), span)?;
+                }
+                _ => return Ok(node),
+            }
+        }
+    }
+
+    /// One entry of an index: `i`, `:`, `lo:`, `:hi` or `lo:hi`.
+    fn slice(&mut self) -> PResult<Slice> {
+        let start = self.peek().span;
+        let end_of_entry = |t: &Tok| matches!(t, Tok::Punct(',' | ']'));
+        let lo = if self.peek().tok == Tok::Punct(':') { None } else { Some(self.expr()?) };
+        let colon = self.eat(':');
+        let hi = if colon && !end_of_entry(&self.peek().tok.clone()) { Some(self.expr()?) } else { None };
+        let last = hi.as_ref().or(lo.as_ref()).map_or(start, |n| n.span);
+        Ok(Slice { lo, hi, colon, span: start.to(last) })
     }
 
     fn atom(&mut self) -> PResult<Node> {
@@ -323,6 +359,15 @@ mod tests {
             }
             Ast::List(items) => format!("[{}]", items.iter().map(shape).collect::<Vec<_>>().join(" ")),
             Ast::Range(a, b) => format!("{}:{}", shape(a), shape(b)),
+            Ast::Transpose(a) => format!("{}'", shape(a)),
+            Ast::Index(a, items, _) => {
+                let end = |n: &Option<Node>| n.as_ref().map(shape).unwrap_or_default();
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|s| if s.colon { format!("{}:{}", end(&s.lo), end(&s.hi)) } else { end(&s.lo) })
+                    .collect();
+                format!("{}[{}]", shape(a), items.join(","))
+            }
         }
     }
 
@@ -340,6 +385,11 @@ mod tests {
             ("f(\"a.csv\", skip=1, cols=0:30, standardize)", "f[\"a.csv\" skip=1 cols=0:30 standardize]"),
             ("x *\n y", "(x * y)"),
             ("(x\n + y)", "(x + y)"),
+            ("U @ V'", "(U @ V')"),
+            ("-X'^2", "(-(X' ^ 2))"),
+            ("X[:, 1:4]'", "X[:,1:4]'"),
+            ("W[2, :] + w[0]", "(W[2,:] + w[0])"),
+            ("f(x)[1:, :3]", "f[x][1:,:3]"),
         ];
         for (src, want) in cases {
             assert_eq!(shape(&parse_inline(src).unwrap()), want, "{src}");

@@ -47,6 +47,8 @@ pub struct Plan {
     constants: Vec<Option<Arc<Tensor>>>,
     /// The data tensors, by index.
     data: Vec<Arc<Tensor>>,
+    /// The index tables of the gather nodes, by number.
+    gathers: Vec<Arc<[usize]>>,
     params: Vec<Shape>,
     root: NodeId,
 }
@@ -58,10 +60,11 @@ impl Plan {
         let nodes = graph.nodes()[..=root.index()].to_vec();
         let data = graph.data_tensors().iter().map(|d| d.value.clone()).collect();
         let params = graph.params().iter().map(|p| p.shape).collect();
+        let gathers = graph.gathers().iter().map(|g| g.index.clone()).collect();
         let order = graph.reachable(root);
         let (varying, fixed) = order.iter().partition(|&&id| nodes[id.index()].varying);
         let constants = vec![None; root.index() + 1];
-        let mut plan = Plan { nodes, order, varying, fixed, constants, data, params, root };
+        let mut plan = Plan { nodes, order, varying, fixed, constants, data, gathers, params, root };
         let mut vals = vec![Tensor::scalar(0.0); plan.len()];
         walk::forward(&plan, &plan.fixed, &mut ValueDomain::new(&plan, &[], &mut vals));
         for id in plan.fixed.clone() {
@@ -133,6 +136,11 @@ impl Plan {
     /// others and for unreachable nodes).
     pub fn constant(&self, id: NodeId) -> Option<&Arc<Tensor>> {
         self.constants.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// The index table of gather `t` (see [`Op::Gather`]).
+    pub fn gather_index(&self, t: u32) -> &[usize] {
+        &self.gathers[t as usize]
     }
 
     /// Data tensor `i`.

@@ -161,6 +161,12 @@ fn classify(plan: &Plan, n: usize) -> Option<Vec<Kind>> {
                     (x, _) if !row_wise(x) => Kind::Free,
                     _ => return None,
                 },
+                // A gather may move elements across rows: a varying
+                // row-wise operand leaves the loss unblocked.
+                Op::Gather(a, _) => match k(a) {
+                    x if row_wise(x) => return None,
+                    _ => Kind::Free,
+                },
             }
         };
         kinds[id.index()] = kind;
@@ -403,6 +409,12 @@ impl Domain for Rebuild<'_> {
     fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId) {
         let (Some(a), Some(b)) = (self.child(a), self.child(b)) else { return };
         let r = self.g.matmul(a, b);
+        self.set(out, r);
+    }
+
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        let Some(a) = self.child(a) else { return };
+        let r = self.g.gather(a, index.to_vec(), self.plan.shape(out));
         self.set(out, r);
     }
 

@@ -41,6 +41,8 @@ pub trait Domain {
     fn func(&mut self, out: NodeId, f: Func, a: NodeId);
     fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>);
     fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId);
+    /// `out[k] = a[index[k]]`, `out` of the node's shape (see [`Op::Gather`]).
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]);
     /// Whether the pass has stopped (it cannot go on): the walker then
     /// visits no further node.
     fn stopped(&self) -> bool {
@@ -89,5 +91,6 @@ fn step<D: Domain>(plan: &Plan, id: NodeId, domain: &mut D) {
         Op::Mean(a, axis) => domain.reduce(id, Reduce::Mean, a, axis.map(usize::from)),
         Op::LogSumExp(a, axis) => domain.reduce(id, Reduce::LogSumExp, a, axis.map(usize::from)),
         Op::MatMul(a, b) => domain.matmul(id, a, b),
+        Op::Gather(a, t) => domain.gather(id, a, plan.gather_index(t)),
     }
 }

@@ -58,6 +58,9 @@ impl Facts {
 pub struct Domain {
     params: Vec<Shape>,
     data: Vec<(Shape, Interval)>,
+    /// Per gather table: its output shape, and how many elements its
+    /// operand needs.
+    gathers: Vec<(Shape, usize)>,
 }
 
 impl Domain {
@@ -76,7 +79,8 @@ impl Domain {
                 (d.value.shape(), range)
             })
             .collect();
-        Domain { params, data }
+        let gathers = graph.gathers().iter().map(|g| (g.shape, g.index.iter().max().map_or(0, |&m| m + 1))).collect();
+        Domain { params, data, gathers }
     }
 
     /// The facts of a leaf.
@@ -102,6 +106,10 @@ pub fn infer_shape(domain: &Domain, node: &Math, shape_of: impl Fn(Id) -> Shape)
         Math::Pow([a, p]) => (shape_of(*p) == Shape::Scalar).then(|| shape_of(*a)),
         Math::MatMul([a, b]) => shape_of(*a).matmul(shape_of(*b)),
         Math::Neg(a) => Some(shape_of(*a)),
+        Math::Gather(t, a) => {
+            let &(shape, needs) = domain.gathers.get(t.0 as usize)?;
+            (shape_of(*a).len() >= needs).then_some(shape)
+        }
         other => {
             if let Some((_, a)) = other.as_func() {
                 Some(shape_of(a))
@@ -232,6 +240,12 @@ pub fn make_facts(domain: &Domain, node: &Math, facts: impl Fn(Id) -> Facts) -> 
                 x.total && if integer { p >= 0.0 || x.nonzero() } else { x.positive || (p > 0.0 && x.nonneg()) };
             let constant = x.constant.and_then(|c| exact_pow(c, p));
             Facts { shape, constant, range, positive, total }
+        }
+        Math::Gather(_, a) => {
+            // The same elements: the same range; a constant only as a scalar.
+            let x = facts(*a);
+            let constant = if shape == Shape::Scalar { x.constant } else { None };
+            Facts { shape, constant, ..x }
         }
         Math::MatMul([a, b]) => {
             let (x, y) = both(a, b);

@@ -3,7 +3,8 @@
 //! Every [`Op`] has one e-node: elementwise arithmetic, `pow` (whose
 //! exponent is a constant child), one node per primitive, one per
 //! reduction and axis (`sum`, `sum0`, `sum1`, ...), `@`, constants and
-//! leaves (`p3` is parameter 3, `d0` data tensor 0).
+//! leaves (`p3` is parameter 3, `d0` data tensor 0), and gathers by
+//! table (`(take2 a)`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -40,6 +41,24 @@ impl FromStr for Leaf {
             Some(("d", t)) => Ok(Leaf::Data(index(t)?)),
             _ => Err(()),
         }
+    }
+}
+
+/// The gather table of a graph, by number, printed `take{t}`: the operator
+/// of a gather e-node `(take3 a)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Take(pub u32);
+
+impl fmt::Display for Take {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "take{}", self.0)
+    }
+}
+
+impl FromStr for Take {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        s.strip_prefix("take").and_then(|t| t.parse().ok()).map(Take).ok_or(())
     }
 }
 
@@ -112,6 +131,7 @@ define_language! {
         "lse0" = Lse0(Id),
         "lse1" = Lse1(Id),
         "@" = MatMul([Id; 2]),
+        Gather(Take, Id),
         Num(Num),
         Leaf(Leaf),
     }
@@ -226,6 +246,7 @@ pub fn to_rec_expr(graph: &Graph, root: NodeId) -> RecExpr<Math> {
             Op::Mean(a, x) => Math::reduce(Reduce::Mean, id(a), x),
             Op::LogSumExp(a, x) => Math::reduce(Reduce::LogSumExp, id(a), x),
             Op::MatMul(a, b) => Math::MatMul([id(a), id(b)]),
+            Op::Gather(a, t) => Math::Gather(Take(t), id(a)),
         };
         ids[n.index()] = Some(expr.add(node));
     }
@@ -262,6 +283,10 @@ pub fn from_rec_expr(inputs: &Graph, expr: &RecExpr<Math>) -> Result<(Graph, Nod
                 _ => return Err(internal("a power's exponent is not a constant")),
             },
             Math::MatMul([a, b]) => g.matmul(id(a), id(b))?,
+            Math::Gather(Take(t), a) => {
+                let info = g.gathers().get(*t as usize).ok_or_else(|| internal("unknown gather table"))?.clone();
+                g.gather(id(a), info.index.to_vec(), info.shape)?
+            }
             other => {
                 if let Some((f, a)) = other.as_func() {
                     g.func(f, id(&a))
@@ -294,7 +319,12 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_the_expression() {
-        for src in ["(1-x)^2 + 100*(y-x^2)^2", "log(1 + exp(-3*x)) / sqrt(x^0.5)", "softplus(x) - x + cbrt(y)"] {
+        for src in [
+            "(1-x)^2 + 100*(y-x^2)^2",
+            "log(1 + exp(-3*x)) / sqrt(x^0.5)",
+            "softplus(x) - x + cbrt(y)",
+            "sum(exp(transpose(ones(2, 3) * x))[1:3, 0]) + y",
+        ] {
             let m = lang::parse_inline(src).unwrap();
             let expr = to_rec_expr(&m.graph, m.loss);
             let (g, root) = from_rec_expr(&m.graph, &expr).unwrap();
@@ -311,5 +341,7 @@ mod tests {
         assert!("inf".parse::<Num>().is_err());
         let e: RecExpr<Math> = "(+ (* 2 p0) (sum0 d1))".parse().unwrap();
         assert_eq!(e.to_string(), "(+ (* 2.0 p0) (sum0 d1))");
+        let e: RecExpr<Math> = "(take2 p0)".parse().unwrap();
+        assert_eq!(e.to_string(), "(take2 p0)");
     }
 }

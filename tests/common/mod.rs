@@ -2,7 +2,7 @@
 //! and finite differences.
 #![allow(dead_code)]
 
-use majorize::{Evaluator, Func, Graph, Model, NodeId, Shape, Tensor};
+use majorize::{Evaluator, Func, Graph, Model, NodeId, Sel, Shape, Tensor};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -87,6 +87,12 @@ pub fn apply(g: &mut Graph, pool: &mut Vec<NodeId>, ins: &Instr, scalar_only: bo
         32..=33 if !scalar_only => g.sum(a, (ins.b % 3).checked_sub(1)).ok(),
         34 if !scalar_only => g.mean(a, (ins.b % 3).checked_sub(1)).ok(),
         35..=36 if !scalar_only => g.logsumexp(a, (ins.b % 3).checked_sub(1)).ok(),
+        37 if !scalar_only => Some(g.transpose(a)),
+        38 if !scalar_only => select(g, a, ins.b),
+        39 if !scalar_only => match g.shape(a) {
+            Shape::Matrix(r, c) => g.reshape(a, Shape::Vector(r * c)).ok(),
+            s => g.broadcast_to(a, Shape::Matrix(2, s.len().max(2))).ok(),
+        },
         _ => {
             let k = g.constant(ins.c);
             g.add(a, k).ok()
@@ -94,6 +100,19 @@ pub fn apply(g: &mut Graph, pool: &mut Vec<NodeId>, ins: &Instr, scalar_only: bo
     };
     if let Some(n) = node {
         pool.push(n);
+    }
+}
+
+/// A selection of `a` (indexing or slicing) picked by `k`, in range.
+fn select(g: &mut Graph, a: NodeId, k: usize) -> Option<NodeId> {
+    let pick = |n: usize, k: usize| {
+        let lo = k % n;
+        if k.is_multiple_of(3) { Sel::At(lo) } else { Sel::Range(lo, lo + 1 + (k / 3) % (n - lo)) }
+    };
+    match g.shape(a) {
+        Shape::Scalar => None,
+        Shape::Vector(n) => g.select(a, &[pick(n, k)]).ok(),
+        Shape::Matrix(r, c) => g.select(a, &[pick(r, k), pick(c, k / 7)]).ok(),
     }
 }
 
