@@ -66,6 +66,7 @@ pub fn catalogue() -> Vec<ProblemSpec> {
         p("softmax_iris",           "bench/softmax_iris.loss",           EVERY_5TH, Metric::Classification, 300, 100),
         p("softmax_wine",           "bench/softmax_wine.loss",           EVERY_5TH, Metric::Classification, 300, 0),
         p("softmax_digits",         "bench/softmax_digits.loss",         EVERY_5TH, Metric::Classification, 300, 0),
+        p("mf_wine",                "bench/mf_wine.loss",                None,      Metric::None,           300, 0),
         p("mlp_digits",             "bench/mlp_digits.loss",             EVERY_5TH, Metric::Classification, 300, 0),
         p("mlp_deep_digits",        "bench/mlp_deep_digits.loss",        EVERY_5TH, Metric::Classification, 300, 0),
         ProblemSpec {
