@@ -17,7 +17,7 @@ use super::kinks::{Kinks, argmin_1d};
 use crate::bound::{Bounder, Layout, QuadEnclosure};
 use crate::expr::Graph;
 use crate::interval::Interval;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, flatten, unflatten};
 
 /// Coordinate-descent sweeps at most, per box step.
 const MAX_SWEEPS: usize = 2000;
@@ -89,23 +89,6 @@ impl ProxPlan {
     pub fn params(&self, like: &[Tensor]) -> Vec<Tensor> {
         unflatten(&self.y, like)
     }
-}
-
-/// The parameters' coordinates in order.
-pub fn flatten(x: &[Tensor]) -> Vec<f64> {
-    x.iter().flat_map(|t| t.data().iter().copied()).collect()
-}
-
-/// `flat` shaped like `like`.
-pub fn unflatten(flat: &[f64], like: &[Tensor]) -> Vec<Tensor> {
-    let mut k = 0;
-    like.iter()
-        .map(|t| {
-            let n = t.shape().len();
-            k += n;
-            Tensor::new(t.shape(), flat[k - n..k].to_vec())
-        })
-        .collect()
 }
 
 /// Proximal full MM over the box `x + [-r, r]`: the smooth part's majorant

@@ -8,9 +8,9 @@
 //! on its kink exactly.
 
 use super::kinks::Piece;
-use super::prox::{ProxPlan, Smooth, flatten};
+use super::prox::{ProxPlan, Smooth};
 use crate::interval::Interval;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, flatten, unflatten};
 
 /// A kink piece moving along the ray: its coordinate is `y0 + s dv`.
 struct Mover {
@@ -44,7 +44,7 @@ pub fn plan(smooth: &Smooth<'_>, x: &[Tensor], v: &[f64], e: f64, end: Option<&[
     let x0 = flatten(x);
     let kinks = &smooth.kinks;
     let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
-    let vt = super::prox::unflatten(v, x);
+    let vt = unflatten(v, x);
     let [c0, c1, c2] = smooth.line2(x, &vt, e);
     let start = (c0 + kinks.enclose(&x0)).lo();
     if ![c0, c1, c2].iter().all(|c| c.is_finite()) || e <= 0.0 {

@@ -11,24 +11,7 @@ use super::optimizer::checked_value_and_grad;
 use super::options::{Key, KeyDefault, Options};
 use super::transform::Transform;
 use super::{OptimError, Optimizer, Problem, StepRecord};
-use crate::tensor::Tensor;
-
-/// The parameters as one vector.
-pub(crate) fn flatten(ts: &[Tensor]) -> Vec<f64> {
-    ts.iter().flat_map(|t| t.data().iter().copied()).collect()
-}
-
-/// `v` shaped like `like`.
-pub(crate) fn shaped(like: &[Tensor], v: &[f64]) -> Vec<Tensor> {
-    let mut at = 0;
-    like.iter()
-        .map(|t| {
-            let n = t.shape().len();
-            at += n;
-            Tensor::new(t.shape(), v[at - n..at].to_vec())
-        })
-        .collect()
-}
+use crate::tensor::{Tensor, flatten, unflatten};
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -41,7 +24,7 @@ fn norm(a: &[f64]) -> f64 {
 /// `x + a d`, shaped like `x`.
 fn moved(x: &[Tensor], a: f64, d: &[f64]) -> Vec<Tensor> {
     let flat: Vec<f64> = flatten(x).iter().zip(d).map(|(p, q)| p + a * q).collect();
-    shaped(x, &flat)
+    unflatten(&flat, x)
 }
 
 /// The last `m` pairs `s = x_{k+1} - x_k`, `y = g_{k+1} - g_k`.
@@ -431,7 +414,7 @@ impl Transform for QuasiNewton {
         }
         let d = state.memory.direction(&g);
         state.last = Some((x, g));
-        shaped(params, &d)
+        unflatten(&d, params)
     }
 }
 

@@ -28,3 +28,24 @@ pub use interval::ITensor;
 pub(crate) use matmul::{View, gemm, gemm_into, left_dims, right_dims};
 pub use shape::Shape;
 pub use upper_state::clear_upper_state;
+
+/// The elements of a list of tensors, one after the other (a parameter
+/// list as one vector).
+pub fn flatten(ts: &[Tensor]) -> Vec<f64> {
+    ts.iter().flat_map(|t| t.data().iter().copied()).collect()
+}
+
+/// `flat` cut into tensors shaped like `like` (the inverse of [`flatten`]).
+///
+/// # Panics
+/// If `flat` is shorter than `like`'s elements.
+pub fn unflatten(flat: &[f64], like: &[Tensor]) -> Vec<Tensor> {
+    let mut at = 0;
+    like.iter()
+        .map(|t| {
+            let n = t.shape().len();
+            at += n;
+            Tensor::new(t.shape(), flat[at - n..at].to_vec())
+        })
+        .collect()
+}

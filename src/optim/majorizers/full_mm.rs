@@ -5,7 +5,7 @@ use crate::mm::{full_mm, prox, trust};
 use crate::optim::optimizer::checked_value_and_grad;
 use crate::optim::transform::global_norm;
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, flatten};
 
 /// # Full MM
 ///
@@ -94,7 +94,7 @@ impl Optimizer for FullMm {
             let (z, x_new, upper) = if proximal {
                 let smooth = problem.smooth_part().expect("the loss has kink terms");
                 let plan = prox::box_plan(smooth, params, &radii);
-                let z: Vec<f64> = plan.y.iter().zip(prox::flatten(params)).map(|(y, x)| y - x).collect();
+                let z: Vec<f64> = plan.y.iter().zip(flatten(params)).map(|(y, x)| y - x).collect();
                 (z, plan.params(params), plan.upper)
             } else {
                 let plan = full_mm::plan(problem.bounder(), params, &radii);

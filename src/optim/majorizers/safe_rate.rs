@@ -5,7 +5,7 @@ use crate::mm::{prox, ray, safe_rate, trust};
 use crate::optim::optimizer::{check_finite, checked_value_and_grad};
 use crate::optim::transform::{DynTransform, global_norm};
 use crate::optim::{OptimError, Optimizer, Problem, StepRecord};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, flatten};
 
 /// # SafeRate
 ///
@@ -66,17 +66,17 @@ impl SafeRate {
         f0: f64,
         g: &[Tensor],
     ) -> Result<StepRecord, OptimError> {
-        let x0 = prox::flatten(params);
+        let x0 = flatten(params);
         let proximal = self.proximal();
         let v = if proximal {
             None
         } else {
             let v = self.direction.propose(g, params);
             check_finite(&v, self.steps, "update")?;
-            Some(prox::flatten(&v))
+            Some(flatten(&v))
         };
         let separable = problem.smooth_part().expect("the loss has kink terms").kinks.gradient(&x0);
-        let gs: Vec<f64> = prox::flatten(g).iter().zip(&separable).map(|(a, b)| a - b).collect();
+        let gs: Vec<f64> = flatten(g).iter().zip(&separable).map(|(a, b)| a - b).collect();
         let mut t = self.eta_max;
         let mut taken = None;
         for _ in 0..safe_rate::MAX_HALVINGS {
