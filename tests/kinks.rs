@@ -11,8 +11,9 @@ use majorize::{Evaluator, Func, Graph, Interval, Model, NodeId, Optimizer, Probl
 use proptest::prelude::*;
 
 /// `kink(t) + h` with `t = x - x0` (exactly 0 at `x0`) and `h` a random
-/// function: kind 0 `abs(t h)`, 1 `relu(t h)`, 2 `max(t h, c t)` as
-/// `t h + relu(c t - t h)`, 3 `min(c t, t^2 h)` as `c t - relu(c t - t^2 h)`.
+/// function: kind 0 `abs(t h)`, 1 `relu(t h)`, 2 `max(t h, c t)`, 3
+/// `min(c t, t^2 h)` (the graph's max and min: `a + relu(b - a)` and
+/// `a - relu(a - b)`).
 /// Returns the model, `h`'s node and the kink argument's slope at `x0`.
 fn kinked(prog: &[Instr], x0: f64, kind: u8, c: f64) -> (Model, NodeId, f64) {
     let mut g = Graph::new();
@@ -30,16 +31,10 @@ fn kinked(prog: &[Instr], x0: f64, kind: u8, c: f64) -> (Model, NodeId, f64) {
     let node = match kind % 4 {
         0 => g.func(Func::Abs, th),
         1 => g.func(Func::Relu, th),
-        2 => {
-            let d = g.sub(tc, th).unwrap();
-            let r = g.func(Func::Relu, d);
-            g.add(th, r).unwrap()
-        }
+        2 => g.max(th, tc).unwrap(),
         _ => {
             let t2h = g.mul(t, th).unwrap();
-            let d = g.sub(tc, t2h).unwrap();
-            let r = g.func(Func::Relu, d);
-            g.sub(tc, r).unwrap()
+            g.min(tc, t2h).unwrap()
         }
     };
     let f = g.add(node, h).unwrap();
