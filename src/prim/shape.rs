@@ -102,7 +102,7 @@ const SWISH_EXTREMA: [&[(f64, bool)]; 7] = [
 const ERF_EXTREMA: [&[(f64, bool)]; 9] = [
     &[],
     &[(0.0, true)],
-    &[(-0.7071067811865476, true), (0.7071067811865476, false)],
+    &[(-std::f64::consts::FRAC_1_SQRT_2, true), (std::f64::consts::FRAC_1_SQRT_2, false)],
     &[(-1.224744871391589, true), (0.0, false), (1.224744871391589, true)],
     &[
         (-1.6506801238857844, true),

@@ -63,8 +63,9 @@ impl Big {
         let w = self.w();
         // From |x|, so that cosh is exactly even.
         let e = self.exp_point(&if x.signum() < 0 { x.neg() } else { x.clone() })?;
-        let sum = w.add(&e, &w.recip(&e)?);
-        Some(self.p.round(&sum.shl(-1)))
+        let r = self.p.round(&w.add(&e, &w.recip(&e)?).shl(-1));
+        // cosh >= 1: near 0 the rounding may reach below it.
+        Some(BigInterval::new(r.lo().clone().max(Dyadic::int(1)), r.hi().clone()))
     }
 
     /// `2 / sqrt(pi)`.
@@ -111,7 +112,9 @@ impl Big {
             }
         }
         let e = self.exp_point(&x2.neg()).expect("x^2 < 256");
-        self.p.round(&w.mul(&w.mul(&self.two_over_root_pi(), &e), &sum))
+        let r = self.p.round(&w.mul(&w.mul(&self.two_over_root_pi(), &e), &sum));
+        // erf < 1: near 1 the rounding may reach past it.
+        BigInterval::new(r.lo().clone(), r.hi().clone().min(Dyadic::int(1)))
     }
 
     /// `erf'(x) = 2/sqrt(pi) e^(-x^2)` (which underflows to a tiny interval
@@ -158,6 +161,7 @@ fn atan_series(w: Prec, z: &BigInterval) -> BigInterval {
 mod tests {
     use super::super::tests::decimal;
     use super::*;
+    use crate::interval::Interval;
 
     /// Whether `got` is within `2^-bits` of `want` (absolutely).
     fn near(b: &Big, got: &BigInterval, want: &BigInterval, bits: i64) -> bool {
@@ -269,5 +273,48 @@ mod tests {
             println!("{name}: at most {worst} ulps");
             assert!(worst <= f64::from(LIBM_ULPS) / 2.0, "{name}: {worst} ulps");
         }
+    }
+
+    /// The `f64` interval versions enclose the 128-bit values at extreme
+    /// arguments (subnormal, tiny, huge, past overflow, at the doubles
+    /// beside tan's pole pi/2) and over intervals between them; an interval
+    /// holding a pole gives the whole line.
+    #[test]
+    fn f64_enclosures_hold_at_extreme_arguments() {
+        use std::f64::consts::FRAC_PI_2;
+        let b = Big::new(128);
+        let tan = |x: &BigInterval| b.p.div(&b.sin(x)?, &b.cos(x)?);
+        type Case<'a> = (&'a str, fn(Interval) -> Interval, &'a dyn Fn(&BigInterval) -> Option<BigInterval>, Vec<f64>);
+        let common = [1e-310, 1e-300, 1e-20, 1e-8, 0.5, 1.0, 3.0];
+        let with = |extra: &[f64]| common.iter().chain(extra).flat_map(|&x| [x, -x]).collect::<Vec<f64>>();
+        let cases: [Case; 5] = [
+            ("atan", Interval::atan, &|x| b.atan(x), with(&[1e8, 1e300, f64::MAX])),
+            ("erf", Interval::erf, &|x| b.erf(x), with(&[5.9, 6.0, 15.9, 16.0, 27.0, 1e300])),
+            ("sinh", Interval::sinh, &|x| b.sinh(x), with(&[700.0, 710.4, 711.0, 1e4])),
+            ("cosh", Interval::cosh, &|x| b.cosh(x), with(&[700.0, 710.4, 711.0, 1e4])),
+            ("tan", Interval::tan, &tan, with(&[FRAC_PI_2, FRAC_PI_2.next_up(), FRAC_PI_2 - 1e-7, 1e5, 1e15])),
+        ];
+        for (name, f, reference, points) in cases {
+            let exact = |x: f64| {
+                let (lo, hi) = reference(&BigInterval::from_f64(x).unwrap()).unwrap().to_f64();
+                Interval::new(lo, hi)
+            };
+            for &x in &points {
+                let got = f(Interval::point(x));
+                assert!(got.encloses(exact(x)), "{name}({x}) = {got}, exact {}", exact(x));
+            }
+            let mut sorted = points.clone();
+            sorted.sort_by(f64::total_cmp);
+            for w in sorted.windows(2) {
+                let got = f(Interval::new(w[0], w[1]));
+                assert!(got.encloses(exact(w[0]).hull(exact(w[1]))), "{name} over [{}, {}] = {got}", w[0], w[1]);
+            }
+        }
+        // tan's pole pi/2 lies between FRAC_PI_2 and the next double.
+        assert_eq!(Interval::new(1.5, FRAC_PI_2.next_up()).tan(), Interval::ENTIRE);
+        assert_eq!(Interval::new(FRAC_PI_2, FRAC_PI_2.next_up()).tan(), Interval::ENTIRE);
+        let below = Interval::new(1.5, FRAC_PI_2 - 1e-9).tan();
+        assert!(below.is_finite() && below.hi() > 9.9e8, "{below}");
+        assert_eq!(Interval::new(-2.0, -1.0).tan(), Interval::ENTIRE, "-pi/2 inside");
     }
 }
