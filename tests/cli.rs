@@ -497,10 +497,15 @@ fn new_primitives_eval_and_bound() {
     };
     let c: Vec<(f64, f64)> = v["coefficients"].as_array().unwrap().iter().map(ends).collect();
     assert_eq!(c.len(), 3);
-    // c0 = erf(0.3) = 0.32862675945912743 (mpmath), c1 = 2/sqrt(pi) e^(-0.09).
-    assert!(c[0].0 <= 0.328_626_759_459_127_4 && 0.328_626_759_459_127_4 <= c[0].1, "{c:?}");
+    // c0 = erf(0.3) = 0.32862675945912743 (mpmath), c1 = 2/sqrt(pi) e^(-0.09)
+    // (within an ulp: serde_json may read a printed double an ulp off); the
+    // remainder ratio ranges over [-0.42410, 0.10018] (mpmath, 4000 points),
+    // and the printed interval is within 5% of that width.
+    let c0 = 0.328_626_759_459_127_4;
+    assert!(c[0].0 - 1e-16 <= c0 && c0 <= c[0].1 + 1e-16, "{c:?}");
     let c1 = std::f64::consts::FRAC_2_SQRT_PI * (-0.09f64).exp();
-    assert!((c[1].0 - c1).abs() < 1e-15 && c[2].1 - c[2].0 < 0.5, "{c:?}");
+    assert!((c[1].0 - c1).abs() < 1e-15, "{c:?}");
+    assert!(c[2].0 <= -0.424_09 && c[2].1 >= 0.100_18 && c[2].1 - c[2].0 < 1.05 * 0.524_28, "{c:?}");
     for j in 0..=200 {
         let x = -1.0 + 2.0 * f64::from(j) / 200.0;
         let z = x - 0.3;
