@@ -4,6 +4,7 @@
 //! | fact | where |
 //! |---|---|
 //! | value and derivative at a point, f64 and over num-dual numbers | [`point`] |
+//! | `erf` on every number type (num-dual has none) | [`special`] |
 //! | value over an interval (sharp), domain of definition, where it is smooth | [`Prim`] here |
 //! | derivatives over an interval (closed forms, num-dual) | [`derivs`] |
 //! | where each derivative is monotone, its extrema | [`shape`] |
