@@ -6,7 +6,9 @@
 //! refined by bisection at 50 digits, with the derivatives of sigmoid
 //! written as polynomials in `s = sigmoid(x)`
 //! (`P_0 = s`, `P_{n+1} = P_n'(s) s (1 - s)`). The tests check each entry
-//! for a sign change of the next derivative and for completeness. The
+//! for a sign change of the next derivative and for completeness. Those
+//! of erf are the roots of Hermite polynomials (mpmath); those of atan,
+//! sinh, cosh and tan come from closed forms (see [`shape`]). The
 //! reference implementation's swish table omits the extrema of swish''''
 //! at +-5.4008 and of swish^(5) at +-6.3620; rule 3 with that table is
 //! unsound near them.
