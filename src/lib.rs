@@ -60,4 +60,5 @@ pub use expr::{
 };
 pub use interval::Interval;
 pub use optim::{OptimError, Optimizer, Problem};
+pub use prim::special::Erf;
 pub use tensor::{Shape, Tensor, memory};

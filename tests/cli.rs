@@ -473,6 +473,55 @@ fn deep_expressions_run_or_are_refused() {
     assert!(stderr(&o).contains("nested more than"), "{}", stderr(&o));
 }
 
+/// The new primitives from the command line: `atan(x) + erf(x)` at 0.5 is
+/// `atan(0.5) + erf(0.5)` (mpmath: 0.46364760900080612 + 0.52049987781304654)
+/// with slope `1/(1 + 0.25) + 2/sqrt(pi) e^(-0.25)`; the degree-2 bound of
+/// `erf(x)` at 0.3 over [-1, 1] is finite and holds across the region; `tan`
+/// over a region holding its pole pi/2 has no finite bound.
+#[test]
+fn new_primitives_eval_and_bound() {
+    let o = majorize(&["eval", "atan(x)+erf(x)", "--init", "x=0.5", "--grad", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let loss = 0.463_647_609_000_806_1 + 0.520_499_877_813_046_5;
+    let slope = 0.8 + std::f64::consts::FRAC_2_SQRT_PI * (-0.25f64).exp();
+    assert!((v["loss"].as_f64().unwrap() - loss).abs() < 1e-15, "{v}");
+    assert!((v["grad"]["x"].as_f64().unwrap() - slope).abs() < 1e-15, "{v}");
+
+    let o = majorize(&["bound", "erf(x)", "--at", "0.3", "--over", "-1,1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ends = |c: &serde_json::Value| match c.as_f64() {
+        Some(x) => (x, x),
+        None => (c[0].as_f64().expect("finite"), c[1].as_f64().expect("finite")),
+    };
+    let c: Vec<(f64, f64)> = v["coefficients"].as_array().unwrap().iter().map(ends).collect();
+    assert_eq!(c.len(), 3);
+    // c0 = erf(0.3) = 0.32862675945912743 (mpmath), c1 = 2/sqrt(pi) e^(-0.09)
+    // (within an ulp: serde_json may read a printed double an ulp off); the
+    // remainder ratio ranges over [-0.42410, 0.10018] (mpmath, 4000 points),
+    // and the printed interval is within 5% of that width.
+    let c0 = 0.328_626_759_459_127_4;
+    assert!(c[0].0 - 1e-16 <= c0 && c0 <= c[0].1 + 1e-16, "{c:?}");
+    let c1 = std::f64::consts::FRAC_2_SQRT_PI * (-0.09f64).exp();
+    assert!((c[1].0 - c1).abs() < 1e-15, "{c:?}");
+    assert!(c[2].0 <= -0.424_09 && c[2].1 >= 0.100_18 && c[2].1 - c[2].0 < 1.05 * 0.524_28, "{c:?}");
+    for j in 0..=200 {
+        let x = -1.0 + 2.0 * f64::from(j) / 200.0;
+        let z = x - 0.3;
+        let base = c[0].0 + c[1].0 * z;
+        let (lower, upper) = (base + c[2].0 * z * z, base + c[2].1 * z * z);
+        let f = libm::erf(x);
+        assert!(lower - 1e-15 <= f && f <= upper + 1e-15, "erf({x}) = {f} outside [{lower}, {upper}]");
+    }
+
+    let o = majorize(&["bound", "tan(x)", "--at", "0", "--over", "-1,2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["coefficients"][2], serde_json::json!([null, null]));
+    assert_eq!(v["finite"], false);
+}
+
 /// Where f(x0) is undefined or a derivative is infinite, the point
 /// coefficients are the whole line, `[null, null]`, never a made-up number.
 #[test]

@@ -130,6 +130,11 @@ fn rewrites() {
         ("cos(-x)",                            "cos(x)"),                 // cos-neg
         ("sin(-x) + sin(x)",                   "0"),                      // sin-neg
         ("tanh(-x) + tanh(x) + x",             "x"),                      // tanh-neg
+        ("atan(-x) + atan(x)",                 "0"),                      // atan-neg
+        ("erf(-x) + erf(x) + x",               "x"),                      // erf-neg
+        ("tan(-x)^2",                          "tan(x)^2"),               // tan-neg, square-neg
+        ("sinh(-x) + sinh(x)",                 "0"),                      // sinh-neg
+        ("cosh(-x)",                           "cosh(x)"),                // cosh-neg
         ("sin(x)^2 + cos(x)^2",                "1"),                      // pythagoras
     ];
     let mut wrong = Vec::new();

@@ -382,6 +382,25 @@ mod rule_table {
             (Prim::Pow(1.5), |x: f64| x.powf(1.5), 1.0, (0.0, 4.0), 2, true),
             (Prim::Func(Func::Softplus), sp, 0.5, (-1.0, 3.0), 3, false),
             (Prim::Func(Func::Swish), |x: f64| x / (1.0 + (-x).exp()), 0.5, (-1.0, 1.0), 1, true),
+            // sinh'' = sinh increases, and so does sinh''' = cosh on x > 0; cosh'' = cosh
+            // has its minimum at 0.
+            (Prim::Func(Func::Sinh), f64::sinh, 0.5, (-1.0, 2.0), 2, true),
+            (Prim::Func(Func::Sinh), f64::sinh, 1.0, (0.5, 3.0), 3, true),
+            (Prim::Func(Func::Sinh), f64::sinh, -1.0, (-3.0, 1.0), 3, false),
+            (Prim::Func(Func::Cosh), f64::cosh, 1.0, (0.5, 3.0), 2, true),
+            (Prim::Func(Func::Cosh), f64::cosh, 0.5, (-1.0, 2.0), 2, false),
+            // tan'' increases between the poles; tan''' has its minimum at 0.
+            (Prim::Func(Func::Tan), f64::tan, 0.3, (-1.2, 1.4), 2, true),
+            (Prim::Func(Func::Tan), f64::tan, 2.0, (1.7, 2.8), 2, true),
+            (Prim::Func(Func::Tan), f64::tan, 0.3, (-1.0, 1.2), 3, false),
+            (Prim::Func(Func::Tan), f64::tan, 3.5, (3.3, 4.5), 3, true),
+            // atan'' = -2x/(1+x^2)^2 and erf'' = -2x erf' peak inside; monotone beyond.
+            (Prim::Func(Func::Atan), f64::atan, 0.3, (-2.0, 2.0), 1, false),
+            (Prim::Func(Func::Atan), f64::atan, 2.0, (1.0, 4.0), 2, true),
+            (Prim::Func(Func::Atan), f64::atan, 0.0, (-3.0, 3.0), 2, false),
+            (Prim::Func(Func::Erf), libm::erf, 0.3, (-2.0, 2.0), 2, false),
+            (Prim::Func(Func::Erf), libm::erf, 1.5, (1.0, 3.0), 2, true),
+            (Prim::Func(Func::Erf), libm::erf, -0.5, (-1.0, 0.6), 3, false),
         ];
         for (prim, f, c, (a, b), k, sharp) in rows {
             let one = enc(prim, c, Interval::new(a, b), k);

@@ -207,6 +207,11 @@ mod tests {
             (Prim::Func(Func::Cos), -8.0, 8.0),
             (Prim::Func(Func::Abs), -3.0, 3.0),
             (Prim::Func(Func::Relu), -3.0, 3.0),
+            (Prim::Func(Func::Atan), -4.0, 4.0),
+            (Prim::Func(Func::Erf), -3.0, 3.0),
+            (Prim::Func(Func::Tan), -1.5, 1.5),
+            (Prim::Func(Func::Sinh), -4.0, 4.0),
+            (Prim::Func(Func::Cosh), -4.0, 4.0),
         ];
         // The cases of the issue that found the fallback loose (4.9x, 4.0x, 1.96x, 2.9x).
         let mut cases: Vec<(Prim, f64, f64, f64)> = vec![

@@ -187,6 +187,34 @@ pub fn coefficients(b: &Big, prim: Prim, u0: &BigInterval, n: usize) -> Option<V
             let shift = usize::from(f == Func::Cos);
             by_factorial((0..=n).map(|j| cycle[(j + shift) % 4].clone()).collect())
         }
+        Prim::Func(Func::Atan) => {
+            // atan' = 1 / w with w = 1 + (u0 + z)^2 = (1 + u0^2) + 2 u0 z + z^2.
+            let mut w = constant(p.add(&one, &p.sqr(u0)), n);
+            for (j, c) in [(1, u0.shl(1)), (2, one.clone())] {
+                if j <= n {
+                    w[j] = c;
+                }
+            }
+            let slope = div(p, &constant(one.clone(), n), &w)?;
+            let mut out = vec![b.atan(u0)?];
+            out.extend((1..=n).map(|j| p.div_int(&slope[j - 1], j as i64)));
+            out
+        }
+        Prim::Func(Func::Tan) => {
+            // sin / cos as series; None where cos(u0) may be 0 (a pole).
+            let (s, c) = (b.sin(u0)?, b.cos(u0)?);
+            let cycle = [s.clone(), c.clone(), s.neg(), c.neg()];
+            let sin = by_factorial((0..=n).map(|j| cycle[j % 4].clone()).collect());
+            let cos = by_factorial((0..=n).map(|j| cycle[(j + 1) % 4].clone()).collect());
+            div(p, &sin, &cos)?
+        }
+        Prim::Func(f @ (Func::Sinh | Func::Cosh)) => {
+            // sinh' = cosh, cosh' = sinh.
+            let pair = [b.sinh(u0)?, b.cosh(u0)?];
+            let shift = usize::from(f == Func::Cosh);
+            by_factorial((0..=n).map(|j| pair[(j + shift) % 2].clone()).collect())
+        }
+        Prim::Func(Func::Erf) => by_factorial(erf_derivatives(b, u0, n)?),
         Prim::Func(f @ (Func::Abs | Func::Relu)) if n == 0 && u0.contains_zero() => {
             // The value alone is fine at the kink.
             let top = if f == Func::Abs { u0.mag() } else { u0.hi().clone() };
@@ -215,6 +243,28 @@ pub fn coefficients(b: &Big, prim: Prim, u0: &BigInterval, n: usize) -> Option<V
         }
         Prim::Func(Func::Sqrt | Func::Rsqrt) => unreachable!("Prim::of maps sqrt and rsqrt to powers"),
     };
+    Some(out)
+}
+
+/// `erf^(j)(u0)` for `j = 0 ..= n`: `erf^(j) = (-1)^(j-1) H_{j-1} erf'` with
+/// `erf' = 2/sqrt(pi) e^(-x^2)` and the Hermite polynomials `H_0 = 1`,
+/// `H_1 = 2x`, `H_{m+1} = 2x H_m - 2m H_{m-1}` (Rodrigues' formula
+/// `(d/dx)^m e^(-x^2) = (-1)^m H_m e^(-x^2)`).
+fn erf_derivatives(b: &Big, u0: &BigInterval, n: usize) -> Option<Vec<BigInterval>> {
+    let p = b.p;
+    let mut out = vec![b.erf(u0)?];
+    if n == 0 {
+        return Some(out);
+    }
+    let slope = b.erf_slope(u0)?;
+    let two_x = u0.shl(1);
+    let (mut prev, mut h) = (BigInterval::int(0), BigInterval::int(1));
+    for j in 1..=n {
+        let v = p.mul(&h, &slope);
+        out.push(if j % 2 == 0 { v.neg() } else { v });
+        let next = p.sub(&p.mul(&two_x, &h), &p.mul(&BigInterval::int(2 * (j as i64 - 1)), &prev));
+        (prev, h) = (h, next);
+    }
     Some(out)
 }
 

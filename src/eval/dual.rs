@@ -3,17 +3,19 @@
 //! cross-checks, and the bounding layer runs it over intervals for
 //! derivative ranges.
 
-use num_dual::DualNum;
-
 use crate::expr::{Func, Graph, NodeId};
 use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
 use crate::prim::point as func;
+use crate::prim::special::Erf;
 use crate::tensor::Shape;
 
 /// The value of `root` with every parameter a scalar of type `T`, or `None`
 /// if a node the root depends on is not a scalar (or is a matrix product).
-pub fn eval_scalar<T: DualNum<Primitive = f64>>(graph: &Graph, root: NodeId, params: &[T]) -> Option<T> {
+/// `T` is any number type with the error function ([`Erf`]): `f64`,
+/// [`Interval`](crate::Interval), and num-dual's `Dual`, `Dual2`, `Dual3`
+/// and `HyperDual` over them.
+pub fn eval_scalar<T: Erf>(graph: &Graph, root: NodeId, params: &[T]) -> Option<T> {
     let order = graph.reachable(root);
     if order.iter().any(|&id| graph.shape(id) != Shape::Scalar) {
         return None;
@@ -32,7 +34,7 @@ struct DualPass<'a, T> {
     failed: bool,
 }
 
-impl<T: DualNum<Primitive = f64>> DualPass<'_, T> {
+impl<T: Erf> DualPass<'_, T> {
     fn v(&self, id: NodeId) -> T {
         self.values[id.index()].clone().expect("children come first")
     }
@@ -42,7 +44,7 @@ impl<T: DualNum<Primitive = f64>> DualPass<'_, T> {
     }
 }
 
-impl<T: DualNum<Primitive = f64>> Domain for DualPass<'_, T> {
+impl<T: Erf> Domain for DualPass<'_, T> {
     fn param(&mut self, out: NodeId, index: usize) {
         self.set(out, self.params[index].clone());
     }

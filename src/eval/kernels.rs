@@ -9,7 +9,10 @@
 //! millions of arguments (see the tests), in units in the last place: `exp`,
 //! `expm1`, `ln`, `log1p` at most [`MAX_ULPS`]; `sigmoid`, `softplus`,
 //! `tanh` and the slopes at most twice that (they chain two of the above).
-//! Functions without a kernel here (`sin`, `cos`, `cbrt`) run libm's.
+//! Functions without a kernel here (`sin`, `cos`, `cbrt`, `atan`, `erf`,
+//! `tan`, `sinh`, `cosh`) run libm's, element by element
+//! ([`point::value`](crate::prim::point::value) and its derivative: the
+//! platform's libm, and the `libm` crate's `erf`, each within a few ulps).
 
 use pulp::{Arch, Simd, WithSimd};
 
@@ -376,7 +379,7 @@ pub fn map(f: Func, x: &[f64], out: &mut [f64]) {
         Func::Rsqrt => run1::<KRsqrt>(x, out),
         Func::Abs => run1::<KAbs>(x, out),
         Func::Relu => run1::<KRelu>(x, out),
-        Func::Sin | Func::Cos | Func::Cbrt => {
+        Func::Sin | Func::Cos | Func::Cbrt | Func::Atan | Func::Erf | Func::Tan | Func::Sinh | Func::Cosh => {
             for (o, &v) in out.iter_mut().zip(x) {
                 *o = func::value(f, v);
             }
@@ -404,7 +407,7 @@ pub fn slope_acc(f: Func, x: &[f64], y: &[f64], g: &[f64], out: &mut [f64]) {
         Func::Rsqrt => run2::<DRsqrt>(x, y, g, out),
         Func::Abs => run2::<DAbs>(x, y, g, out),
         Func::Relu => run2::<DRelu>(x, y, g, out),
-        Func::Sin | Func::Cos | Func::Cbrt => {
+        Func::Sin | Func::Cos | Func::Cbrt | Func::Atan | Func::Erf | Func::Tan | Func::Sinh | Func::Cosh => {
             for i in 0..out.len() {
                 out[i] += g[i] * func::derivative(f, x[i], y[i]);
             }

@@ -245,7 +245,8 @@ macro_rules! unary_methods {
 unary_methods!(
     exp => Exp, log => Log, sqrt => Sqrt, cbrt => Cbrt, rsqrt => Rsqrt, abs => Abs,
     sigmoid => Sigmoid, softplus => Softplus, tanh => Tanh, relu => Relu, swish => Swish,
-    sin => Sin, cos => Cos, log1p => Log1p, expm1 => Expm1,
+    sin => Sin, cos => Cos, log1p => Log1p, expm1 => Expm1, atan => Atan, erf => Erf, tan => Tan,
+    sinh => Sinh, cosh => Cosh,
 );
 
 macro_rules! binary_ops {

@@ -32,11 +32,16 @@ pub enum Func {
     Cos,
     Log1p,
     Expm1,
+    Atan,
+    Erf,
+    Tan,
+    Sinh,
+    Cosh,
 }
 
 impl Func {
     /// Every primitive, in a fixed order.
-    pub const ALL: [Func; 15] = [
+    pub const ALL: [Func; 20] = [
         Func::Exp,
         Func::Log,
         Func::Sqrt,
@@ -52,6 +57,11 @@ impl Func {
         Func::Cos,
         Func::Log1p,
         Func::Expm1,
+        Func::Atan,
+        Func::Erf,
+        Func::Tan,
+        Func::Sinh,
+        Func::Cosh,
     ];
 
     /// The name used in the loss language.
@@ -72,6 +82,11 @@ impl Func {
             Func::Cos => "cos",
             Func::Log1p => "log1p",
             Func::Expm1 => "expm1",
+            Func::Atan => "atan",
+            Func::Erf => "erf",
+            Func::Tan => "tan",
+            Func::Sinh => "sinh",
+            Func::Cosh => "cosh",
         }
     }
 

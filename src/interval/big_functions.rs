@@ -5,7 +5,10 @@
 //! come from the same kind of series (`2 atanh(1/3)`, Machin's formula).
 //! The others are written in forms without cancellation: `expm1` and
 //! `log1p` by their own series near 0, `tanh` from `expm1`, `sigmoid` and
-//! `softplus` from `exp(-|x|)`.
+//! `softplus` from `exp(-|x|)`. `atan`, `sinh`, `cosh` and `erf` are in
+//! the submodule `special`.
+
+mod special;
 
 use super::big::{BigInterval, Dyadic, Prec};
 
@@ -364,7 +367,7 @@ mod tests {
     use super::*;
 
     /// An exact decimal as a tight interval: `digits` times 10^`exp`.
-    fn decimal(b: &Big, digits: &str, exp: i64) -> BigInterval {
+    pub(super) fn decimal(b: &Big, digits: &str, exp: i64) -> BigInterval {
         let mut v = BigInterval::int(0);
         for ch in digits.chars().filter(char::is_ascii_digit) {
             v = b.w().add(&b.w().mul(&v, &BigInterval::int(10)), &BigInterval::int(i64::from(ch as u8 - b'0')));

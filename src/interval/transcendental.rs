@@ -68,6 +68,25 @@ pub(super) fn tan(x: Interval) -> Interval {
     monotone(x, f64::tan, true, LIBM_ULPS, WHOLE_LINE)
 }
 
+impl Interval {
+    /// `tan(x)`: increasing between its poles `pi/2 + k pi`; the whole line
+    /// if the interval may contain one (or is wider than pi, or reaches
+    /// beyond `1e15`, where the poles are closer than the interval can say).
+    pub fn tan(self) -> Interval {
+        tan(self)
+    }
+
+    /// `sinh(x)` (increasing, odd).
+    pub fn sinh(self) -> Interval {
+        sinh(self)
+    }
+
+    /// `cosh(x)`: even, increasing in `|x|`, minimum 1 at 0.
+    pub fn cosh(self) -> Interval {
+        cosh(self)
+    }
+}
+
 /// `asin(x)`; ENTIRE if the interval leaves `[-1, 1]`.
 pub(super) fn asin(x: Interval) -> Interval {
     if x.lo() < -1.0 || x.hi() > 1.0 {

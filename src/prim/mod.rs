@@ -4,6 +4,7 @@
 //! | fact | where |
 //! |---|---|
 //! | value and derivative at a point, f64 and over num-dual numbers | [`point`] |
+//! | `erf` on every number type (num-dual has none) | [`special`] |
 //! | value over an interval (sharp), domain of definition, where it is smooth | [`Prim`] here |
 //! | derivatives over an interval (closed forms, num-dual) | [`derivs`] |
 //! | where each derivative is monotone, its extrema | [`shape`] |
@@ -17,6 +18,7 @@
 pub mod derivs;
 pub mod point;
 pub mod shape;
+pub mod special;
 
 use crate::expr::Func;
 use crate::interval::Interval;
@@ -64,16 +66,23 @@ impl Prim {
                 Func::Cos => x.cos(),
                 Func::Log1p => x.ln_1p(),
                 Func::Expm1 => x.exp_m1(),
+                Func::Atan => x.atan(),
+                Func::Erf => x.erf(),
+                Func::Tan => x.tan(),
+                Func::Sinh => x.sinh(),
+                Func::Cosh => x.cosh(),
             },
         }
     }
 
     /// Whether `sigma` is defined at every point of `y` (as point
     /// evaluation defines it: log, sqrt, non-integer powers and poles are not
-    /// defined everywhere).
+    /// defined everywhere; tan at no pole `pi/2 + k pi`, which no double
+    /// is, but an interval may hold).
     pub fn defined_on(self, y: Interval) -> bool {
         match self {
             Prim::Func(Func::Log) => y.lo() > 0.0,
+            Prim::Func(Func::Tan) => y.is_point() || y.tan().is_finite(),
             Prim::Func(Func::Log1p) => y.lo() > -1.0,
             // sqrt and rsqrt are the powers 1/2 and -1/2 (`Prim::of`).
             Prim::Pow(q) if q.fract() != 0.0 => {
@@ -99,6 +108,7 @@ impl Prim {
             Prim::Func(Func::Log) => y.lo() > 0.0,
             Prim::Func(Func::Log1p) => y.lo() > -1.0,
             Prim::Func(Func::Cbrt) => !y.contains(0.0),
+            Prim::Func(Func::Tan) => y.tan().is_finite(),
             Prim::Pow(q) if q.fract() != 0.0 => y.lo() >= 0.0,
             Prim::Pow(_) => !y.contains(0.0),
             _ => true,
@@ -110,8 +120,17 @@ impl Prim {
 /// (`positive`) or non-zero (`nonzero`), from the function alone.
 pub fn positive_image(f: Func, positive: bool, nonzero: bool) -> bool {
     match f {
-        Func::Exp | Func::Softplus | Func::Sigmoid | Func::Rsqrt => true,
-        Func::Sqrt | Func::Tanh | Func::Cbrt | Func::Log1p | Func::Expm1 | Func::Relu | Func::Swish => positive,
+        Func::Exp | Func::Softplus | Func::Sigmoid | Func::Rsqrt | Func::Cosh => true,
+        Func::Sqrt
+        | Func::Tanh
+        | Func::Cbrt
+        | Func::Log1p
+        | Func::Expm1
+        | Func::Relu
+        | Func::Swish
+        | Func::Atan
+        | Func::Erf
+        | Func::Sinh => positive,
         Func::Abs => nonzero,
         _ => false,
     }
@@ -124,6 +143,7 @@ pub fn defined_given(f: Func, positive: bool, nonneg: bool, range: Interval) -> 
         Func::Log | Func::Rsqrt => positive,
         Func::Sqrt => nonneg,
         Func::Log1p => range.lo() > -1.0,
+        Func::Tan => range.tan().is_finite(),
         _ => true,
     }
 }
@@ -136,9 +156,22 @@ pub fn exact_value(f: Func, a: f64) -> Option<f64> {
         Func::Relu => Some(a.max(0.0)),
         Func::Sqrt => exact_sqrt(a),
         Func::Log if a == 1.0 => Some(0.0),
-        Func::Exp | Func::Cos if a == 0.0 => Some(1.0),
+        Func::Exp | Func::Cos | Func::Cosh if a == 0.0 => Some(1.0),
         Func::Sigmoid if a == 0.0 => Some(0.5),
-        Func::Sin | Func::Tanh | Func::Swish | Func::Log1p | Func::Expm1 | Func::Cbrt if a == 0.0 => Some(0.0),
+        Func::Sin
+        | Func::Tanh
+        | Func::Swish
+        | Func::Log1p
+        | Func::Expm1
+        | Func::Cbrt
+        | Func::Atan
+        | Func::Erf
+        | Func::Tan
+        | Func::Sinh
+            if a == 0.0 =>
+        {
+            Some(0.0)
+        }
         _ => None,
     }
 }

@@ -6,7 +6,9 @@
 //! refined by bisection at 50 digits, with the derivatives of sigmoid
 //! written as polynomials in `s = sigmoid(x)`
 //! (`P_0 = s`, `P_{n+1} = P_n'(s) s (1 - s)`). The tests check each entry
-//! for a sign change of the next derivative and for completeness. The
+//! for a sign change of the next derivative and for completeness. Those
+//! of erf are the roots of Hermite polynomials (mpmath); those of atan,
+//! sinh, cosh and tan come from closed forms (see [`shape`]). The
 //! reference implementation's swish table omits the extrema of swish''''
 //! at +-5.4008 and of swish^(5) at +-6.3620; rule 3 with that table is
 //! unsound near them.
@@ -95,6 +97,68 @@ const SWISH_EXTREMA: [&[(f64, bool)]; 7] = [
     ],
 ];
 
+/// Local extrema (location, is_maximum) of erf^(k), k = 0..=8, sorted: the
+/// roots of the Hermite polynomial H_k (erf^(k+1) = (-1)^k H_k erf'), from
+/// mpmath's `polyroots` at 50 digits; the kinds alternate from a maximum.
+#[allow(clippy::excessive_precision)]
+const ERF_EXTREMA: [&[(f64, bool)]; 9] = [
+    &[],
+    &[(0.0, true)],
+    &[(-std::f64::consts::FRAC_1_SQRT_2, true), (std::f64::consts::FRAC_1_SQRT_2, false)],
+    &[(-1.224744871391589, true), (0.0, false), (1.224744871391589, true)],
+    &[
+        (-1.6506801238857844, true),
+        (-0.5246476232752904, false),
+        (0.5246476232752904, true),
+        (1.6506801238857844, false),
+    ],
+    &[
+        (-2.0201828704560856, true),
+        (-0.9585724646138185, false),
+        (0.0, true),
+        (0.9585724646138185, false),
+        (2.0201828704560856, true),
+    ],
+    &[
+        (-2.3506049736744923, true),
+        (-1.335849074013697, false),
+        (-0.4360774119276165, true),
+        (0.4360774119276165, false),
+        (1.335849074013697, true),
+        (2.3506049736744923, false),
+    ],
+    &[
+        (-2.6519613568352334, true),
+        (-1.6735516287674714, false),
+        (-0.8162878828589647, true),
+        (0.0, false),
+        (0.8162878828589647, true),
+        (1.6735516287674714, false),
+        (2.6519613568352334, true),
+    ],
+    &[
+        (-2.930637420257244, true),
+        (-1.981656756695843, false),
+        (-1.1571937124467802, true),
+        (-0.3811869902073221, false),
+        (0.3811869902073221, true),
+        (1.1571937124467802, false),
+        (1.981656756695843, true),
+        (2.930637420257244, false),
+    ],
+];
+
+/// Local extrema (location, is_maximum) of atan^(k), sorted. With
+/// `theta = arccot(x)` in (0, pi), `atan^(k)(x) = (-1)^(k-1) (k-1)! sin^k(theta)
+/// sin(k theta)`, so atan^(k+1) vanishes at `theta = j pi / (k+1)`: the
+/// extrema lie at `x = cot(j pi / (k+1))`, `j = 1..=k` (descending in `j`);
+/// left of the j-th one atan^(k+1) has the sign `(-1)^(k+j)`, so it is a
+/// maximum iff `k + j` is even.
+fn atan_extrema(k: usize) -> Vec<(f64, bool)> {
+    let n = (k + 1) as f64;
+    (1..=k).rev().map(|j| (1.0 / (j as f64 * std::f64::consts::PI / n).tan(), (k + j).is_multiple_of(2))).collect()
+}
+
 /// How far a tabulated extremum may be from the true one.
 pub const EXTREMUM_TOLERANCE: f64 = 1e-12;
 
@@ -144,6 +208,7 @@ fn table(prim: Prim, k: usize) -> Option<(&'static [(f64, bool)], f64)> {
         Prim::Func(Func::Sigmoid) => SOFTPLUS_EXTREMA.get(k + 1).map(|t| (*t, 1.0)),
         Prim::Func(Func::Tanh) => SOFTPLUS_EXTREMA.get(k + 1).map(|t| (*t, 0.5)),
         Prim::Func(Func::Swish) => SWISH_EXTREMA.get(k).map(|t| (*t, 1.0)),
+        Prim::Func(Func::Erf) => ERF_EXTREMA.get(k).map(|t| (*t, 1.0)),
         _ => None,
     }
 }
@@ -213,27 +278,69 @@ pub fn shape(prim: Prim, k: usize, y: Interval) -> Shape {
                 }
             }
         }
+        Prim::Func(f @ (Func::Sinh | Func::Cosh)) => {
+            // sinh' = cosh, cosh' = sinh: sinh increases everywhere, cosh
+            // falls then rises about its minimum at 0.
+            let is_sinh = (f == Func::Sinh) == k.is_multiple_of(2);
+            if is_sinh || y.lo() >= 0.0 {
+                Shape::Increasing
+            } else if y.hi() <= 0.0 {
+                Shape::Decreasing
+            } else {
+                Shape::Extrema(vec![0.0])
+            }
+        }
+        Prim::Func(Func::Tan) => tan_shape(k, y),
+        Prim::Func(Func::Atan) => tabulated(&atan_extrema(k), 1.0, y),
         _ => match table(prim, k) {
             None => Shape::Unknown,
-            Some((list, scale)) => {
-                let tol = EXTREMUM_TOLERANCE;
-                let inside: Vec<f64> =
-                    list.iter().map(|&(e, _)| e * scale).filter(|&e| e > y.lo() - tol && e < y.hi() + tol).collect();
-                if !inside.is_empty() {
-                    return Shape::Extrema(inside);
-                }
-                // Monotone between tabulated extrema: increasing iff the next
-                // extremum to the right is a maximum (or, right of them all, the
-                // last is a minimum; with none at all, the function increases).
-                let next = list.iter().find(|&&(e, _)| e * scale >= y.hi());
-                let inc = match (next, list.last()) {
-                    (Some(&(_, is_max)), _) => is_max,
-                    (None, Some(&(_, is_max))) => !is_max,
-                    (None, None) => true,
-                };
-                direction(inc)
-            }
+            Some((list, scale)) => tabulated(list, scale, y),
         },
+    }
+}
+
+/// The shape on `y` of a function whose local extrema are `list` (sorted,
+/// at `location * scale`).
+fn tabulated(list: &[(f64, bool)], scale: f64, y: Interval) -> Shape {
+    let tol = EXTREMUM_TOLERANCE;
+    let inside: Vec<f64> =
+        list.iter().map(|&(e, _)| e * scale).filter(|&e| e > y.lo() - tol && e < y.hi() + tol).collect();
+    if !inside.is_empty() {
+        return Shape::Extrema(inside);
+    }
+    // Monotone between tabulated extrema: increasing iff the next
+    // extremum to the right is a maximum (or, right of them all, the
+    // last is a minimum; with none at all, the function increases).
+    let next = list.iter().find(|&&(e, _)| e * scale >= y.hi());
+    let inc = match (next, list.last()) {
+        (Some(&(_, is_max)), _) => is_max,
+        (None, Some(&(_, is_max))) => !is_max,
+        (None, None) => true,
+    };
+    direction(inc)
+}
+
+/// The shape of `tan^(k)` on `y` (between two poles). `tan^(k) = P_k(tan x)`
+/// with `P_0 = t`, `P_{k+1} = P_k'(t) (1 + t^2)`: polynomials with
+/// non-negative coefficients, odd for even `k` and even for odd `k`. So for
+/// even `k` it increases on each branch; for odd `k` it has its minimum
+/// where `tan x = 0` (at the multiples of pi) and follows the sign of
+/// `tan x` elsewhere.
+fn tan_shape(k: usize, y: Interval) -> Shape {
+    if !Prim::Func(Func::Tan).smooth_on(y) {
+        return Shape::Unknown;
+    }
+    if k.is_multiple_of(2) {
+        return Shape::Increasing;
+    }
+    // The multiples of pi: where sin^(1) = cos has its extrema.
+    match periodic_extrema(1, y) {
+        None => Shape::Unknown,
+        Some(e) if !e.is_empty() => Shape::Extrema(e),
+        Some(_) => {
+            let t = y.mid().tan();
+            if t.abs() < 1e-9 { Shape::Unknown } else { direction(t > 0.0) }
+        }
     }
 }
 
@@ -257,9 +364,14 @@ mod tests {
             (Prim::Func(Func::Sigmoid), 7),
             (Prim::Func(Func::Tanh), 7),
             (Prim::Func(Func::Swish), 6),
+            (Prim::Func(Func::Erf), 8),
+            (Prim::Func(Func::Atan), 8),
         ] {
             for k in 0..=kmax {
-                let (list, scale) = table(prim, k).unwrap();
+                let (list, scale) = match prim {
+                    Prim::Func(Func::Atan) => (atan_extrema(k), 1.0),
+                    _ => table(prim, k).map(|(l, s)| (l.to_vec(), s)).unwrap(),
+                };
                 // The sign of the next derivative where it is certain (0 where not).
                 let next = |x: f64| {
                     let d = prim.derivatives(Interval::point(x), k + 1)[k + 1];
@@ -271,7 +383,7 @@ mod tests {
                         0.0
                     }
                 };
-                for &(e, is_max) in list {
+                for &(e, is_max) in &list {
                     let e = e * scale;
                     let (l, r) = (next(e - 1e-6), next(e + 1e-6));
                     assert!(l * r < 0.0, "{prim:?}^({k}) at {e}: no sign change ({l}, {r})");
@@ -308,5 +420,40 @@ mod tests {
         assert_eq!(shape(Prim::Func(Func::Sin), 0, i(0.0, 1.0)), Shape::Increasing);
         assert_eq!(shape(Prim::Func(Func::Sin), 2, i(0.0, 1.0)), Shape::Decreasing);
         assert_eq!(shape(Prim::Func(Func::Cos), 1, i(1.0, 2.0)), Shape::Extrema(vec![std::f64::consts::FRAC_PI_2]));
+    }
+
+    /// The new primitives' shapes by their closed forms: sinh'' = sinh
+    /// increases, cosh'' = cosh has its minimum at 0; tan'' = 2 tan sec^2
+    /// increases on a branch, tan' = sec^2 has its minimum at 0 (and at pi);
+    /// atan' = 1/(1+x^2) peaks at 0, atan'' = -2x/(1+x^2)^2 at -+1/sqrt 3;
+    /// erf' peaks at 0, erf'' = -2x erf' at -+1/sqrt 2.
+    #[test]
+    fn shapes_of_the_closed_forms() {
+        use std::f64::consts::{FRAC_1_SQRT_2, PI};
+        let i = Interval::new;
+        let f = |f: Func| Prim::Func(f);
+        assert_eq!(shape(f(Func::Sinh), 2, i(-3.0, 1.0)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Sinh), 1, i(-3.0, -1.0)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Sinh), 1, i(-3.0, 1.0)), Shape::Extrema(vec![0.0]));
+        assert_eq!(shape(f(Func::Cosh), 1, i(-3.0, 1.0)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Cosh), 2, i(0.0, 1.0)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Cosh), 2, i(-1.0, 1.0)), Shape::Extrema(vec![0.0]));
+        assert_eq!(shape(f(Func::Tan), 2, i(-1.5, 1.5)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Tan), 2, i(1.6, 4.6)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Tan), 1, i(-1.5, -0.1)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Tan), 1, i(2.0, 3.0)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Tan), 1, i(3.0, 4.0)), Shape::Extrema(vec![PI]));
+        assert_eq!(shape(f(Func::Tan), 1, i(0.2, 1.5)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Tan), 1, i(1.0, 2.0)), Shape::Unknown, "a pole inside");
+        assert_eq!(shape(f(Func::Atan), 1, i(0.1, 3.0)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Atan), 1, i(-3.0, -0.1)), Shape::Increasing);
+        let Shape::Extrema(e) = shape(f(Func::Atan), 2, i(-1.0, 0.0)) else { panic!("extrema expected") };
+        assert!(e.len() == 1 && (e[0] + 1.0 / 3f64.sqrt()).abs() < 1e-15, "{e:?}");
+        assert_eq!(shape(f(Func::Erf), 1, i(0.1, 3.0)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Erf), 2, i(-0.5, 0.5)), Shape::Decreasing);
+        assert_eq!(shape(f(Func::Erf), 2, i(1.0, 5.0)), Shape::Increasing);
+        assert_eq!(shape(f(Func::Erf), 1, i(-1.0, 1.0)), Shape::Extrema(vec![0.0]));
+        assert_eq!(shape(f(Func::Erf), 2, i(0.0, 1.0)), Shape::Extrema(vec![FRAC_1_SQRT_2]));
+        assert_eq!(shape(f(Func::Erf), 9, i(0.0, 1.0)), Shape::Unknown);
     }
 }

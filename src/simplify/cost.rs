@@ -43,7 +43,8 @@ fn func_weight(f: Func) -> f64 {
         Func::Abs | Func::Relu => 1.0,
         Func::Sqrt | Func::Rsqrt => 4.0,
         Func::Exp | Func::Log | Func::Log1p | Func::Expm1 | Func::Tanh => 20.0,
-        Func::Cbrt | Func::Sin | Func::Cos => 25.0,
+        Func::Cbrt | Func::Sin | Func::Cos | Func::Atan | Func::Tan | Func::Sinh | Func::Cosh => 25.0,
+        Func::Erf => 30.0,
         Func::Sigmoid | Func::Softplus | Func::Swish => 25.0,
     }
 }

@@ -121,6 +121,11 @@ define_language! {
         "cos" = Cos(Id),
         "log1p" = Log1p(Id),
         "expm1" = Expm1(Id),
+        "atan" = Atan(Id),
+        "erf" = Erf(Id),
+        "tan" = Tan(Id),
+        "sinh" = Sinh(Id),
+        "cosh" = Cosh(Id),
         "sum" = Sum(Id),
         "sum0" = Sum0(Id),
         "sum1" = Sum1(Id),
@@ -167,6 +172,11 @@ impl Math {
             Func::Cos => Math::Cos(a),
             Func::Log1p => Math::Log1p(a),
             Func::Expm1 => Math::Expm1(a),
+            Func::Atan => Math::Atan(a),
+            Func::Erf => Math::Erf(a),
+            Func::Tan => Math::Tan(a),
+            Func::Sinh => Math::Sinh(a),
+            Func::Cosh => Math::Cosh(a),
         }
     }
 
@@ -188,6 +198,11 @@ impl Math {
             Math::Cos(a) => (Func::Cos, a),
             Math::Log1p(a) => (Func::Log1p, a),
             Math::Expm1(a) => (Func::Expm1, a),
+            Math::Atan(a) => (Func::Atan, a),
+            Math::Erf(a) => (Func::Erf, a),
+            Math::Tan(a) => (Func::Tan, a),
+            Math::Sinh(a) => (Func::Sinh, a),
+            Math::Cosh(a) => (Func::Cosh, a),
             _ => return None,
         })
     }

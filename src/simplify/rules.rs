@@ -227,6 +227,11 @@ pub const RULES: &[RuleSpec] = &[
     ("sin-neg",         "(sin (neg ?a))",                 "(neg (sin ?a))",               Always),
     ("pythagoras",      "(+ (pow (sin ?a) 2.0) (pow (cos ?a) 2.0))", "1.0",                Total),
     ("tanh-neg",        "(tanh (neg ?a))",                "(neg (tanh ?a))",              Always),
+    ("atan-neg",        "(atan (neg ?a))",                "(neg (atan ?a))",              Always),
+    ("erf-neg",         "(erf (neg ?a))",                 "(neg (erf ?a))",               Always),
+    ("tan-neg",         "(tan (neg ?a))",                 "(neg (tan ?a))",               Always),
+    ("sinh-neg",        "(sinh (neg ?a))",                "(neg (sinh ?a))",              Always),
+    ("cosh-neg",        "(cosh (neg ?a))",                "(cosh ?a)",                    Always),
     // Reductions and matrix products.
     ("sum-scalar",      "(sum ?a)",                       "?a",                           Always),
     ("mean-scalar",     "(mean ?a)",                      "?a",                           Always),
