@@ -3,8 +3,11 @@
 //! This layer owns the three MM step rules: [`safe_rate`] (one direction),
 //! [`safe_combination`] (a few directions over a box in the non-negative
 //! orthant) and [`full_mm`] (every coordinate over a box around the point);
-//! the trust-region adaptation ([`trust`]); and the small quadratic
-//! programs they solve, with faer ([`quadratic`]). Each rule returns a plan
+//! kink handling: the separable kink terms of a loss ([`kinks`]), proximal
+//! MM that keeps them exact ([`prox`]: full MM's box, the proximal gradient
+//! ray) and the exact minimization along a ray ([`ray`]); the trust-region
+//! adaptation ([`trust`]); and the small quadratic programs they solve,
+//! with faer ([`quadratic`]). Each rule returns a plan
 //! whose bound promises a strict decrease, or a zero step. It uses the
 //! `interval`, `tensor`, `expr` and `bound` layers; the optimizers that run
 //! these plans live in `optim`.
