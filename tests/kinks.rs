@@ -304,3 +304,29 @@ fn a_stall_on_a_kink_is_reported() {
     assert_eq!(v["stop_reason"], "stalled_at_kink");
     assert!(v["loss"].as_f64().unwrap() < 0.5, "{v}");
 }
+
+#[test]
+fn the_default_falls_back_to_saferate_where_full_mm_does_not_fit() {
+    // 2000 x 40 data: full MM's bound carries 861 coefficients per element.
+    let rows: Vec<String> = (0..2000)
+        .map(|i| (0..41).map(|j| format!("{}", ((i * 41 + j) as f64 * 0.37).sin())).collect::<Vec<_>>().join(","))
+        .collect();
+    let dir = common::scratch(&[
+        ("big.csv", &rows.join("\n")),
+        (
+            "lasso.loss",
+            "data X = csv(\"big.csv\", cols=0:40)\ndata t = csv(\"big.csv\", cols=40)\nparam w[40] = 0\nminimize 0.5 * mean((X @ w - t)^2) + 0.01 * sum(abs(w))\n",
+        ),
+    ]);
+    let out = common::majorize_in(
+        &dir,
+        &["minimize", "lasso.loss", "--max-memory", "16M", "--steps", "5", "--json", "--quiet"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(v["optimizer"], "saferate", "{v}");
+    // With room for it, full MM is the default.
+    let out = common::majorize_in(&dir, &["minimize", "lasso.loss", "--steps", "2", "--json", "--quiet"]);
+    let v: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(v["optimizer"], "fullmm", "{v}");
+}

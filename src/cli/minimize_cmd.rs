@@ -69,6 +69,8 @@ pub struct MinimizeArgs {
 /// scalars, SafeRate along L-BFGS beyond; for a loss with separable kink
 /// terms the proximal methods, full MM up to
 /// [`FullMm::MAX_SCALARS`](optim::FullMm::MAX_SCALARS) and SafeRate beyond.
+/// (Where full MM's bound would not fit the memory budget, `run` takes the
+/// SafeRate method instead.)
 pub fn default_optimizer(model: &Model) -> &'static str {
     let n = model.num_scalars();
     if majorize::mm::kinks::recognise(&model.graph, model.loss).is_some() {
@@ -122,6 +124,20 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         return Err(Error::Usage(format!("--max-seconds must be > 0, got {s}")).into());
     }
     let mut optimizer = build(args, &model)?;
+    if args.optimizer.is_none()
+        && optimizer.name() == "fullmm"
+        && source::check_footprint(&model, pass_of("fullmm", &model), budget).is_err()
+    {
+        // The default's bound over every coordinate does not fit the memory:
+        // the one-direction method of the same kind instead.
+        let kinks = majorize::mm::kinks::recognise(&model.graph, model.loss).is_some();
+        let name = if kinks { "saferate" } else { "saferate_lbfgs" };
+        let fallback = || -> Result<Box<dyn Optimizer>, Error> {
+            let entry = optim::find(optim::all(), name)?;
+            Ok(entry.build(&optim::options(&entry, None, None)?)?)
+        };
+        optimizer = fallback()?;
+    }
     source::check_footprint(&model, pass_of(optimizer.name(), &model), budget)?;
     // The trace keeps a point per step.
     let trace_bytes = (args.steps as u64).saturating_mul(std::mem::size_of::<TracePoint>() as u64);

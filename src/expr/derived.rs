@@ -14,6 +14,9 @@ impl Graph {
     /// [`ExprError::Shape`] if the shapes do not broadcast.
     pub fn max(&mut self, a: NodeId, b: NodeId) -> Result<NodeId, ExprError> {
         self.fits("max", a, b)?;
+        // A constant side goes outside the relu: max(x, c) = c + relu(x - c),
+        // one kink term (a separable penalty when x is a parameter).
+        let (a, b) = self.constant_first(a, b);
         let d = self.sub(b, a)?;
         let r = self.func(Func::Relu, d);
         self.add(a, r)
@@ -25,6 +28,7 @@ impl Graph {
     /// [`ExprError::Shape`] if the shapes do not broadcast.
     pub fn min(&mut self, a: NodeId, b: NodeId) -> Result<NodeId, ExprError> {
         self.fits("min", a, b)?;
+        let (a, b) = self.constant_first(a, b);
         let d = self.sub(a, b)?;
         let r = self.func(Func::Relu, d);
         self.sub(a, r)
@@ -50,6 +54,12 @@ impl Graph {
         let (rb, ra) = (self.func(Func::Relu, below), self.func(Func::Relu, above));
         let up = self.add(lo, rb)?;
         self.sub(up, ra)
+    }
+
+    /// `(a, b)`, or `(b, a)` when only `b` is constant (max and min are
+    /// symmetric).
+    fn constant_first(&self, a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+        if self.node(a).varying && !self.node(b).varying { (b, a) } else { (a, b) }
     }
 
     /// Checks that `a` and `b` broadcast, for the operation `op`.

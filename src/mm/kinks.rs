@@ -88,7 +88,8 @@ pub struct Kinks {
 }
 
 impl Kinks {
-    /// The kink terms at `x` (flattened), enclosed.
+    /// The kink terms at `x` (flattened), enclosed, up to a constant (the
+    /// constants beside their pieces are left out: steps compare values).
     pub fn enclose(&self, x: &[f64]) -> Interval {
         let mut s = Interval::ZERO;
         for (p, &xi) in self.pieces.iter().zip(x) {
@@ -199,7 +200,9 @@ fn term(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piec
         }
         Op::Sum(e, None) => elementwise(graph, e, scale),
         Op::Mean(e, None) => elementwise(graph, e, scale / graph.shape(e).len() as f64),
-        Op::Func(Func::Abs | Func::Relu, _) if node.shape == Shape::Scalar => elementwise(graph, id, scale),
+        Op::Func(Func::Abs | Func::Relu, _) | Op::Add(..) if node.shape == Shape::Scalar => {
+            elementwise(graph, id, scale)
+        }
         _ => None,
     }
 }
@@ -224,6 +227,10 @@ fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usiz
             }
             Some(out)
         }
+        // A constant beside the pieces (`max(w, c) = c + relu(w - c)`) moves
+        // the loss by a constant, which no step depends on: it is left out.
+        Op::Add(a, b) if !graph.node(a).varying && graph.shape(b) == shape => elementwise(graph, b, scale),
+        Op::Add(a, b) if !graph.node(b).varying && graph.shape(a) == shape => elementwise(graph, a, scale),
         Op::Func(f @ (Func::Abs | Func::Relu), a) => {
             let (param, alpha, beta) = affine(graph, a)?;
             let mut out = Vec::with_capacity(alpha.len());
@@ -362,6 +369,10 @@ mod tests {
         assert_eq!(on_y, vec![abs_at(3.0, 1.0), Piece { weight: 0.25, centre: 2.0, side: Side::Above }]);
         // (x - 1)^2 and the subtracted abs(x) stay in the smooth part.
         assert_eq!(k.smooth.len(), 2);
+        // max with a constant: 2 + relu(x - 2), a piece beside a constant.
+        let m = parse_inline("(x - 1)^2 + 0.5 * max(x, 2)").unwrap();
+        let k = recognise(&m.graph, m.loss).unwrap();
+        assert_eq!(k.pieces[0], vec![Piece { weight: 0.5, centre: 2.0, side: Side::Above }]);
         let plain = parse_inline("(x - 1)^2 + abs(x * y)").unwrap();
         assert!(recognise(&plain.graph, plain.loss).is_none());
     }
