@@ -133,7 +133,7 @@ pub fn majorizers() -> Vec<Entry> {
     vec![
         Entry {
             name: "saferate",
-            summary: "MM along one direction (-grad, or --direction NAME): safe step sizes, no learning rate",
+            summary: "MM along one direction (-grad, or --direction NAME): safe step sizes, no learning rate; proximal on penalties such as sum(abs(w))",
             keys: RATE,
             build: |o| {
                 Ok(Box::new(SafeRate::new(o.check("eta_max", super::options::range::positive, "> 0 and finite")?)))
@@ -176,7 +176,7 @@ pub fn majorizers() -> Vec<Entry> {
         },
         Entry {
             name: "fullmm",
-            summary: "MM in every coordinate over a box (few scalar parameters)",
+            summary: "MM in every coordinate over a box (few scalar parameters); proximal on penalties such as sum(abs(w))",
             keys: RADIUS,
             build: |o| {
                 Ok(Box::new(FullMm::new(o.check("radius", super::options::range::positive, "> 0 and finite")?)))

@@ -34,7 +34,7 @@ pub struct Instr {
 }
 
 pub fn instr() -> impl Strategy<Value = Instr> {
-    (0u8..40, 0usize..1000, 0usize..1000, -2.0f64..2.0).prop_map(|(code, a, b, c)| Instr { code, a, b, c })
+    (0u8..43, 0usize..1000, 0usize..1000, -2.0f64..2.0).prop_map(|(code, a, b, c)| Instr { code, a, b, c })
 }
 
 /// `x^2 + c` with c in [0.25, 2.25): a positive argument for domain-limited primitives.
@@ -90,6 +90,12 @@ pub fn apply(g: &mut Graph, pool: &mut Vec<NodeId>, ins: &Instr, scalar_only: bo
         32..=33 if !scalar_only => g.sum(a, (ins.b % 3).checked_sub(1)).ok(),
         34 if !scalar_only => g.mean(a, (ins.b % 3).checked_sub(1)).ok(),
         35..=36 if !scalar_only => g.logsumexp(a, (ins.b % 3).checked_sub(1)).ok(),
+        40 => g.max(a, b).ok(),
+        41 => g.min(a, b).ok(),
+        42 => {
+            let (lo, hi) = (g.constant(-ins.c.abs()), g.constant(ins.c.abs() + 0.5));
+            g.clip(a, lo, hi).ok()
+        }
         37 if !scalar_only => Some(g.transpose(a)),
         38 if !scalar_only => select(g, a, ins.b),
         39 if !scalar_only => match g.shape(a) {
