@@ -327,6 +327,61 @@ fn the_default_falls_back_to_saferate_where_full_mm_does_not_fit() {
     assert_eq!(v["optimizer"], "saferate", "{v}");
     // With room for it, full MM is the default.
     let out = common::majorize_in(&dir, &["minimize", "lasso.loss", "--steps", "2", "--json", "--quiet"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert_eq!(v["optimizer"], "fullmm", "{v}");
+}
+
+/// On random losses with kink terms, started on their kinks: the pieces
+/// recognised add up to the graph's kink terms, and every proximal plan
+/// that moves keeps its promise (the evaluated decrease is at least the
+/// promised one, to the rounding of the evaluated loss).
+#[test]
+fn proximal_plans_keep_their_promises() {
+    use majorize::mm::{kinks, prox};
+    let mut runner = proptest::test_runner::TestRunner::new(common::config(80));
+    let strategy = (prop::collection::vec(instr(), 1..8), prop::collection::vec(-1.5f64..1.5, 10), 0.05f64..2.0);
+    let moved = std::cell::Cell::new(0usize);
+    runner
+        .run(&strategy, |(prog, vals, r)| {
+            let (model, x0) = kinked_model(&prog, &vals);
+            let mut ev = Evaluator::new(&model.graph, model.loss);
+            let (f0, g) = ev.value_and_grad(&x0);
+            if !f0.is_finite() || !g.iter().all(Tensor::is_finite) {
+                return Ok(());
+            }
+            let k = kinks::recognise(&model.graph, model.loss).expect("the penalties are kink terms");
+            // The pieces are the terms: at shifted points, their enclosure holds the terms' sum.
+            for shift in [0.0, 0.3, -0.7] {
+                let x: Vec<Tensor> = x0.iter().map(|t| t.map(|v| v + shift * (v + 0.5).sin())).collect();
+                let terms: f64 = k.terms.iter().map(|&t| Evaluator::new(&model.graph, t).forward(&x).item()).sum();
+                let iv = k.enclose(&flat(&x));
+                let tol = 1e-12 * (1.0 + terms.abs());
+                prop_assert!(iv.lo() - tol <= terms && terms <= iv.hi() + tol, "{terms} outside {iv}");
+            }
+            let smooth = prox::Smooth::new(&model.graph, k);
+            let flat_g = flat(&g);
+            let gs: Vec<f64> = flat_g.iter().zip(smooth.kinks.gradient(&flat(&x0))).map(|(a, b)| a - b).collect();
+            let radii = vec![r; gs.len()];
+            for plan in [prox::box_plan(&smooth, &x0, &radii), prox::ray_plan(&smooth, &x0, &gs, r)] {
+                if plan.size > 0.0 {
+                    moved.set(moved.get() + 1);
+                    let f = ev.forward(&plan.params(&x0)).item();
+                    let tol = 1e-12 * (1.0 + f0.abs());
+                    prop_assert!(
+                        f0 - f >= plan.promised() - tol,
+                        "decrease {} below the promised {}",
+                        f0 - f,
+                        plan.promised()
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(moved.get() >= 30, "only {} plans moved", moved.get());
+}
+
+fn flat(x: &[Tensor]) -> Vec<f64> {
+    x.iter().flat_map(|t| t.data().iter().copied()).collect()
 }

@@ -125,6 +125,8 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
     }
     let mut optimizer = build(args, &model)?;
     if args.optimizer.is_none()
+        && args.opt.is_none()
+        && args.lr.is_none()
         && optimizer.name() == "fullmm"
         && source::check_footprint(&model, pass_of("fullmm", &model), budget).is_err()
     {

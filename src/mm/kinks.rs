@@ -23,15 +23,23 @@ pub enum Side {
 /// One kink piece on a coordinate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Piece {
-    /// The weight `w >= 0`.
+    /// The weight `w >= 0` (rounded to nearest: the step models use it).
     pub weight: f64,
-    /// The kink's place `a`.
+    /// How far the exact weight may be from `weight` (0 when exact: a
+    /// weight such as `1/30` from a mean is rounded).
+    pub weight_error: f64,
+    /// The kink's place `a`, exactly where the graph's argument is 0.
     pub centre: f64,
     /// Where the piece grows.
     pub side: Side,
 }
 
 impl Piece {
+    /// The piece `weight * side(x - centre)` with an exact weight.
+    pub fn new(weight: f64, centre: f64, side: Side) -> Self {
+        Piece { weight, weight_error: 0.0, centre, side }
+    }
+
     /// The piece at `x`, rounded to nearest.
     pub fn value(&self, x: f64) -> f64 {
         let d = x - self.centre;
@@ -56,11 +64,11 @@ impl Piece {
             Side::Above => d.relu(),
             Side::Below => (-d).relu(),
         };
-        v * Interval::point(self.weight)
+        v * (Interval::point(self.weight) + Interval::new(-self.weight_error, self.weight_error))
     }
 
     /// The slope on the open side `x > centre` (`right`) or `x < centre`.
-    fn slope(&self, right: bool) -> f64 {
+    pub(crate) fn slope(&self, right: bool) -> f64 {
         match (self.side, right) {
             (Side::Both, true) | (Side::Above, true) => self.weight,
             (Side::Both, false) | (Side::Below, false) => -self.weight,
@@ -129,7 +137,7 @@ pub fn recognise(graph: &Graph, root: NodeId) -> Option<Kinks> {
     let mut smooth = Vec::new();
     let mut terms = Vec::new();
     for (id, sign) in summands {
-        match (sign > 0.0).then(|| term(graph, id, 1.0)).flatten() {
+        match (sign > 0.0).then(|| term(graph, id, Interval::ONE)).flatten() {
             Some(list) => {
                 terms.push(id);
                 for (param, e, piece) in list {
@@ -181,9 +189,9 @@ fn constant(graph: &Graph, id: NodeId, shape: Shape) -> Option<Vec<f64>> {
     }
 }
 
-/// A scalar kink term scaled by `scale`: its pieces as (parameter,
-/// element, piece).
-fn term(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piece)>> {
+/// A scalar kink term scaled by `scale` (an enclosure of the exact
+/// factor): its pieces as (parameter, element, piece).
+fn term(graph: &Graph, id: NodeId, scale: Interval) -> Option<Vec<(usize, usize, Piece)>> {
     let node = graph.node(id);
     match node.op {
         Op::Mul(a, b) => {
@@ -192,14 +200,14 @@ fn term(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piec
                 (_, Some(c)) => (c, a),
                 _ => return None,
             };
-            (c >= 0.0).then(|| term(graph, t, scale * c)).flatten()
+            (c >= 0.0).then(|| term(graph, t, scale * Interval::point(c))).flatten()
         }
         Op::Div(a, b) => {
             let c = scalar(graph, b)?;
-            (c > 0.0).then(|| term(graph, a, scale / c)).flatten()
+            (c > 0.0).then(|| term(graph, a, scale / Interval::point(c))).flatten()
         }
         Op::Sum(e, None) => elementwise(graph, e, scale),
-        Op::Mean(e, None) => elementwise(graph, e, scale / graph.shape(e).len() as f64),
+        Op::Mean(e, None) => elementwise(graph, e, scale / Interval::point(graph.shape(e).len() as f64)),
         Op::Func(Func::Abs | Func::Relu, _) | Op::Add(..) if node.shape == Shape::Scalar => {
             elementwise(graph, id, scale)
         }
@@ -209,7 +217,7 @@ fn term(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piec
 
 /// `scale * sum_e E_e` for an elementwise kink expression `E` (nothing is
 /// allocated before `E` is known to be of a parameter's shape).
-fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usize, Piece)>> {
+fn elementwise(graph: &Graph, id: NodeId, scale: Interval) -> Option<Vec<(usize, usize, Piece)>> {
     let shape = graph.shape(id);
     match graph.node(id).op {
         Op::Mul(a, b) => {
@@ -220,10 +228,9 @@ fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usiz
             let mut out = elementwise(graph, e, scale)?;
             let w = constant(graph, w, shape)?;
             for (_, el, piece) in &mut out {
-                piece.weight *= w[*el];
-                if !(piece.weight >= 0.0 && piece.weight.is_finite()) {
-                    return None;
-                }
+                let exact = (Interval::point(piece.weight) + Interval::new(-piece.weight_error, piece.weight_error))
+                    * Interval::point(w[*el]);
+                *piece = with_weight(*piece, exact)?;
             }
             Some(out)
         }
@@ -232,20 +239,17 @@ fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usiz
         Op::Add(a, b) if !graph.node(a).varying && graph.shape(b) == shape => elementwise(graph, b, scale),
         Op::Add(a, b) if !graph.node(b).varying && graph.shape(a) == shape => elementwise(graph, a, scale),
         Op::Func(f @ (Func::Abs | Func::Relu), a) => {
-            let (param, alpha, beta) = affine(graph, a)?;
+            let (param, alpha, centre) = affine(graph, a)?;
             let mut out = Vec::with_capacity(alpha.len());
-            for (e, (al, be)) in alpha.into_iter().zip(beta).enumerate() {
-                let weight = scale * al.abs();
-                if !(weight >= 0.0 && weight.is_finite() && al != 0.0 && be.is_finite()) {
-                    return None;
-                }
-                let centre = -be / al;
+            for (e, (al, m)) in alpha.into_iter().zip(centre).enumerate() {
+                // |alpha (x - m)| = |alpha| |x - m|; relu likewise, on alpha's side.
                 let side = match f {
                     Func::Abs => Side::Both,
                     _ if al > 0.0 => Side::Above,
                     _ => Side::Below,
                 };
-                out.push((param, e, Piece { weight, centre, side }));
+                let piece = with_weight(Piece::new(0.0, m, side), scale * Interval::point(al.abs()))?;
+                out.push((param, e, piece));
             }
             Some(out)
         }
@@ -253,30 +257,58 @@ fn elementwise(graph: &Graph, id: NodeId, scale: f64) -> Option<Vec<(usize, usiz
     }
 }
 
-/// `A = alpha * p + beta`, elementwise, for a parameter `p` of `A`'s shape.
+/// `piece` with its weight the enclosure `w` (its nearest double and the
+/// distance to its ends), if `w` is finite and `>= 0`.
+fn with_weight(piece: Piece, w: Interval) -> Option<Piece> {
+    if !(w.lo() >= 0.0 && w.hi().is_finite()) {
+        return None;
+    }
+    let weight = w.mid();
+    let weight_error = (weight - w.lo()).max(w.hi() - weight).next_up();
+    Some(Piece { weight, weight_error: if w.lo() == w.hi() { 0.0 } else { weight_error }, ..piece })
+}
+
+/// `v` if the interval is the one double `v` (an operation that did not round).
+fn exact(v: Interval) -> Option<f64> {
+    (v.lo() == v.hi() && v.lo().is_finite()).then_some(v.lo())
+}
+
+/// `A = alpha * (p - m)`, elementwise, for a parameter `p` of `A`'s shape,
+/// with `alpha != 0` and the kink `m` exact: every step of the
+/// construction must be free of rounding, so that `m` is exactly where the
+/// graph's `A` (in exact arithmetic) is 0. (`3 * (w - 0.1)` is taken, its
+/// kink 0.1; `3 * w - 0.3` is not, 0.3 / 3 being inexact.)
 fn affine(graph: &Graph, id: NodeId) -> Option<(usize, Vec<f64>, Vec<f64>)> {
     let shape = graph.shape(id);
+    let pt = Interval::point;
     // (Every level keeps the parameter's shape: no broadcast, nothing large allocated.)
     let with_const = |a: NodeId, c: NodeId| {
         (graph.shape(a) == shape).then_some(())?;
         Some((affine(graph, a)?, constant(graph, c, shape)?))
     };
+    // alpha (x - m) + sign * c = alpha (x - (m - sign * c / alpha))
+    let shift = |(p, al, m): (usize, Vec<f64>, Vec<f64>), c: Vec<f64>, sign: f64| {
+        let m: Option<Vec<f64>> =
+            al.iter().zip(&m).zip(&c).map(|((&a, &m), &c)| exact(pt(m) - pt(sign * c) / pt(a))).collect();
+        Some((p, al, m?))
+    };
     match graph.node(id).op {
         Op::Param(i) => (graph.params()[i].shape == shape).then(|| (i, vec![1.0; shape.len()], vec![0.0; shape.len()])),
         Op::Neg(a) => {
-            let (p, al, be) = affine(graph, a)?;
-            Some((p, al.iter().map(|v| -v).collect(), be.iter().map(|v| -v).collect()))
+            let (p, al, m) = affine(graph, a)?;
+            Some((p, al.iter().map(|v| -v).collect(), m))
         }
         Op::Add(a, b) => {
-            let ((p, al, be), c) = with_const(a, b).or_else(|| with_const(b, a))?;
-            Some((p, al, be.iter().zip(&c).map(|(x, y)| x + y).collect()))
+            let (lin, c) = with_const(a, b).or_else(|| with_const(b, a))?;
+            shift(lin, c, 1.0)
         }
         Op::Sub(a, b) => {
-            if let Some(((p, al, be), c)) = with_const(a, b) {
-                return Some((p, al, be.iter().zip(&c).map(|(x, y)| x - y).collect()));
+            if let Some((lin, c)) = with_const(a, b) {
+                return shift(lin, c, -1.0);
             }
-            let ((p, al, be), c) = with_const(b, a)?;
-            Some((p, al.iter().map(|v| -v).collect(), c.iter().zip(&be).map(|(x, y)| x - y).collect()))
+            // c - alpha (x - m) = -alpha (x - m) + c
+            let ((p, al, m), c) = with_const(b, a)?;
+            shift((p, al.iter().map(|v| -v).collect(), m), c, 1.0)
         }
         Op::Mul(a, b) => {
             let (k, e) = match (scalar(graph, a), scalar(graph, b)) {
@@ -284,9 +316,10 @@ fn affine(graph: &Graph, id: NodeId) -> Option<(usize, Vec<f64>, Vec<f64>)> {
                 (_, Some(k)) => (k, a),
                 _ => return None,
             };
-            (graph.shape(e) == shape).then_some(())?;
-            let (p, al, be) = affine(graph, e)?;
-            Some((p, al.iter().map(|v| v * k).collect(), be.iter().map(|v| v * k).collect()))
+            (graph.shape(e) == shape && k != 0.0).then_some(())?;
+            let (p, al, m) = affine(graph, e)?;
+            let al: Option<Vec<f64>> = al.iter().map(|&v| exact(pt(v) * pt(k))).collect();
+            Some((p, al?, m))
         }
         _ => None,
     }
@@ -335,10 +368,10 @@ pub fn argmin_1d(b: f64, m: f64, pieces: &[Piece], x0: f64, start: f64, lo: f64,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::parse_inline;
+    use crate::lang::{self, parse_inline};
 
     fn abs_at(weight: f64, centre: f64) -> Piece {
-        Piece { weight, centre, side: Side::Both }
+        Piece::new(weight, centre, Side::Both)
     }
 
     #[test]
@@ -352,7 +385,7 @@ mod tests {
         // the box clips: y in [-0.5, 0.5].
         assert_eq!(argmin_1d(-2.0, 1.0, &[abs_at(0.5, 0.0)], 0.0, 0.0, -0.5, 0.5), 0.5);
         // a one-sided piece: (y - 2)^2 + 3 relu(y - 1): y = 1 (slope -2 + 3 > 0 past 1).
-        let above = Piece { weight: 3.0, centre: 1.0, side: Side::Above };
+        let above = Piece::new(3.0, 1.0, Side::Above);
         assert_eq!(argmin_1d(0.0, 1.0, &[above], 2.0, 2.0, -5.0, 5.0), 1.0);
         // a concave model: -y^2 + |y| over [-1, 2] from 0: the far end 2.
         assert_eq!(argmin_1d(0.0, -1.0, &[abs_at(1.0, 0.0)], 0.0, 0.0, -1.0, 2.0), 2.0);
@@ -366,13 +399,24 @@ mod tests {
         assert_eq!(k.pieces[x], vec![abs_at(0.1, 0.0)]);
         let mut on_y = k.pieces[y].clone();
         on_y.sort_by(|a, b| a.centre.total_cmp(&b.centre));
-        assert_eq!(on_y, vec![abs_at(3.0, 1.0), Piece { weight: 0.25, centre: 2.0, side: Side::Above }]);
+        assert_eq!(on_y, vec![abs_at(3.0, 1.0), Piece::new(0.25, 2.0, Side::Above)]);
         // (x - 1)^2 and the subtracted abs(x) stay in the smooth part.
         assert_eq!(k.smooth.len(), 2);
         // max with a constant: 2 + relu(x - 2), a piece beside a constant.
         let m = parse_inline("(x - 1)^2 + 0.5 * max(x, 2)").unwrap();
         let k = recognise(&m.graph, m.loss).unwrap();
-        assert_eq!(k.pieces[0], vec![Piece { weight: 0.5, centre: 2.0, side: Side::Above }]);
+        assert_eq!(k.pieces[0], vec![Piece::new(0.5, 2.0, Side::Above)]);
+        // Kinks are exact: 3 (x - 0.1) is 0 at the double 0.1; 3 x - 0.3 at
+        // no double (0.3 / 3 is inexact), so it is left to the bound.
+        let m = parse_inline("(x - 1)^2 + abs(3 * (x - 0.1))").unwrap();
+        assert_eq!(recognise(&m.graph, m.loss).unwrap().pieces[0], vec![abs_at(3.0, 0.1)]);
+        let m = parse_inline("(x - 1)^2 + abs(3 * x - 0.3)").unwrap();
+        assert!(recognise(&m.graph, m.loss).is_none());
+        // A mean's weight 1/3 is rounded: its error is kept.
+        let m = lang::parse_program("t", "param w[3] = 0\nminimize sum(w^2) + mean(abs(w))", std::path::Path::new("."))
+            .unwrap();
+        let p = recognise(&m.graph, m.loss).unwrap().pieces[0][0];
+        assert!(p.weight_error > 0.0 && (p.weight - 1.0 / 3.0).abs() <= p.weight_error, "{p:?}");
         let plain = parse_inline("(x - 1)^2 + abs(x * y)").unwrap();
         assert!(recognise(&plain.graph, plain.loss).is_none());
     }

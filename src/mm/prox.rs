@@ -50,6 +50,12 @@ impl<'g> Smooth<'g> {
         out
     }
 
+    /// An enclosure of the smooth part's value at `x`.
+    pub fn value_at(&self, x: &[Tensor]) -> Interval {
+        let still: Vec<Tensor> = x.iter().map(|t| Tensor::zeros(t.shape())).collect();
+        self.parts.iter().map(|(b, sign)| b.line2(x, &still, 1.0)[0] * *sign).fold(Interval::ZERO, |a, b| a + b)
+    }
+
     /// `[c0, c1, C2]` of the smooth part along
     /// `x + eta v`, `eta` in `[0, e]`.
     pub fn line2(&self, x: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
@@ -69,11 +75,14 @@ impl<'g> Smooth<'g> {
 pub struct ProxPlan {
     /// The new coordinates (equal to the old ones: no decrease promised).
     pub y: Vec<f64>,
-    /// An upper bound on the loss at `y`.
+    /// An upper bound on the loss at `y`, up to a constant (the constants
+    /// beside kink pieces are left out of both bounds: only their
+    /// difference, [`promised`](Self::promised), means anything).
     pub upper: f64,
-    /// A lower bound on the loss at the start (`-inf` for a ray step
-    /// from a fixed point of the proximal map: no ray).
+    /// A lower bound on the loss at the start, up to the same constant.
     pub start: f64,
+    /// Whether the start is a fixed point of the proximal map (no ray).
+    pub fixed: bool,
     /// The step size along the ray (ray steps) or the largest coordinate
     /// move (box steps).
     pub size: f64,
@@ -104,20 +113,31 @@ pub fn box_plan(smooth: &Smooth<'_>, x: &[Tensor], radii: &[f64]) -> ProxPlan {
     let eta: Vec<Interval> = radii.iter().map(|&r| Interval::new(-r, r)).collect();
     let enclosure = smooth.quad(x, &dirs, &eta);
     let start = (enclosure.c() + smooth.kinks.enclose(&x0)).lo();
-    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start, size: 0.0 };
+    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start, size: 0.0, fixed: false };
     if !enclosure.coef.iter().all(|c| c.is_finite()) {
         return stay;
     }
     let (b, m) = majorant(&enclosure, radii);
-    // The coordinates stay inside the box even after rounding.
-    let inner: Vec<f64> = radii.iter().map(|r| r * (1.0 - 1e-12)).collect();
+    // Each coordinate's range, inside the box exactly: `y - x0` in `[-r, r]`
+    // with no rounding (where `|x0| >> r`, `x0 - r` rounded can lie outside).
+    let inside = |x: f64, r: f64| {
+        let (mut lo, mut hi) = (x - r, x + r);
+        while (Interval::point(lo) - Interval::point(x)).lo() < -r {
+            lo = lo.next_up();
+        }
+        while (Interval::point(hi) - Interval::point(x)).hi() > r {
+            hi = hi.next_down();
+        }
+        (lo, hi)
+    };
+    let ranges: Vec<(f64, f64)> = x0.iter().zip(radii).map(|(&x, &r)| inside(x, r)).collect();
     let mut y = x0.clone();
     let mut z = vec![0.0; n];
     for _ in 0..MAX_SWEEPS {
         let mut moved = false;
         for i in 0..n {
             let lin = b[i] + 2.0 * (0..n).filter(|&j| j != i).map(|j| m[i * n + j] * z[j]).sum::<f64>();
-            let (lo, hi) = (x0[i] - inner[i], x0[i] + inner[i]);
+            let (lo, hi) = ranges[i];
             let yi = argmin_1d(lin, m[i * n + i], &smooth.kinks.pieces[i], x0[i], y[i], lo, hi);
             if yi != y[i] {
                 moved = true;
@@ -132,8 +152,12 @@ pub fn box_plan(smooth: &Smooth<'_>, x: &[Tensor], radii: &[f64]) -> ProxPlan {
     let dz: Vec<Interval> = y.iter().zip(&x0).map(|(&a, &b)| Interval::point(a) - Interval::point(b)).collect();
     let upper = (enclosure.over(&dz) + smooth.kinks.enclose(&y)).hi();
     let size = z.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    let plan = ProxPlan { y, upper, start, size };
-    if plan.promised() > 0.0 { plan } else { ProxPlan { upper: enclosure.c().hi(), ..stay } }
+    let plan = ProxPlan { y, upper, start, size, fixed: false };
+    if plan.promised() > 0.0 {
+        plan
+    } else {
+        ProxPlan { upper: (enclosure.c() + smooth.kinks.enclose(&x0)).hi(), ..stay }
+    }
 }
 
 /// The proximal gradient point with step `t`: per coordinate
@@ -150,14 +174,15 @@ pub fn prox_point(kinks: &Kinks, x: &[f64], g: &[f64], t: f64) -> Vec<f64> {
 /// Proximal SafeRate: the ray from `x` to the proximal gradient point `p`
 /// with step `t` (`g` the smooth part's gradient), minimized exactly over `[0, 1]` by [`ray::plan`](super::ray::plan)
 /// (a step of 1 lands on `p`, every coordinate that `p` puts on a kink
-/// exactly there). A zero step with `start = -inf`: `x` is `p` (a fixed
-/// point of the proximal map, for every `t`).
+/// exactly there). A zero step marked `fixed`: `x` is `p` (a fixed point
+/// of the proximal map; for convex pieces, of every `t`, up to rounding
+/// when `t` is tiny).
 pub fn ray_plan(smooth: &Smooth<'_>, x: &[Tensor], g: &[f64], t: f64) -> ProxPlan {
     let x0 = flatten(x);
     let p = prox_point(&smooth.kinks, &x0, g, t);
     let v: Vec<f64> = p.iter().zip(&x0).map(|(a, b)| a - b).collect();
     if v.iter().all(|&d| d == 0.0) {
-        return ProxPlan { y: x0, upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
+        return ProxPlan { y: x0, upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0, fixed: true };
     }
     super::ray::plan(smooth, x, &v, 1.0, Some(&p))
 }

@@ -9,7 +9,6 @@
 
 use super::kinks::Piece;
 use super::prox::{ProxPlan, Smooth};
-use crate::interval::Interval;
 use crate::tensor::{Tensor, flatten, unflatten};
 
 /// A kink piece moving along the ray: its coordinate is `y0 + s dv`.
@@ -23,8 +22,7 @@ struct Mover {
 impl Mover {
     /// The rate of change in `s` on the side `right` of the kink (or left).
     fn slope(&self, right: bool) -> f64 {
-        let c = self.piece.centre;
-        self.piece.derivative(if right { c + 1.0 } else { c - 1.0 }) * self.dv
+        self.piece.slope(right) * self.dv
     }
 
     /// The rate of change just after `s = 0`.
@@ -36,14 +34,14 @@ impl Mover {
 
 /// The ray step from `x` along `v` (flattened) over `[0, e]`; `end`, if
 /// given, is the point to take at `s = e` (the proximal point, exact on its
-/// kinks). Kept only if the rigorous bound at the new point (the smooth
-/// part's enclosure plus the kink terms in interval arithmetic) is below
-/// the lower bound at the start; otherwise a zero step whose `start` is
-/// that lower bound.
+/// kinks). The step minimizes the ray's model; it is kept only if a
+/// rigorous bound at the new point itself (the smooth part enclosed there
+/// plus the kink terms in interval arithmetic) is below the lower bound at
+/// the start; otherwise a zero step whose `start` is that lower bound.
 pub fn plan(smooth: &Smooth<'_>, x: &[Tensor], v: &[f64], e: f64, end: Option<&[f64]>) -> ProxPlan {
     let x0 = flatten(x);
     let kinks = &smooth.kinks;
-    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0 };
+    let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start: f64::NEG_INFINITY, size: 0.0, fixed: false };
     let vt = unflatten(v, x);
     let [c0, c1, c2] = smooth.line2(x, &vt, e);
     let start = (c0 + kinks.enclose(&x0)).lo();
@@ -66,9 +64,10 @@ pub fn plan(smooth: &Smooth<'_>, x: &[Tensor], v: &[f64], e: f64, end: Option<&[
     for &j in &at {
         y[movers[j].coord] = movers[j].piece.centre;
     }
-    let si = Interval::point(s);
-    let upper = (c0 + c1 * si + c2 * si.sqr() + kinks.enclose(&y)).hi();
-    let plan = ProxPlan { y, upper, start, size: s };
+    // The bound holds on the exact ray; `y` is rounded off it (and snapped
+    // onto kinks), so the smooth part is enclosed at `y` itself.
+    let upper = (smooth.value_at(&unflatten(&y, x)) + kinks.enclose(&y)).hi();
+    let plan = ProxPlan { y, upper, start, size: s, fixed: false };
     if plan.promised() > 0.0 { plan } else { ProxPlan { start, ..stay } }
 }
 
@@ -132,7 +131,7 @@ mod tests {
     use crate::mm::kinks::Side;
 
     fn mover(y0: f64, dv: f64, weight: f64, side: Side) -> Mover {
-        Mover { y0, dv, piece: Piece { weight, centre: 0.0, side }, coord: 0 }
+        Mover { y0, dv, piece: Piece::new(weight, 0.0, side), coord: 0 }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `value_fn`).
 
 use std::cell::OnceCell;
+use std::collections::HashSet;
 
 use crate::bound::Bounder;
 use crate::eval::Evaluator;
@@ -99,6 +100,11 @@ impl<'g> Problem<'g> {
         self.split().is_some()
     }
 
+    /// The separable kink terms, if any (no bound pass is counted).
+    pub fn kinks(&self) -> Option<&kinks::Kinks> {
+        self.split().map(|s| &s.kinks)
+    }
+
     fn split(&self) -> Option<&Smooth<'g>> {
         let (graph, root) = (self.evaluator.graph(), self.evaluator.root());
         self.smooth.get_or_init(|| kinks::recognise(graph, root).map(|k| Smooth::new(graph, k))).as_ref()
@@ -115,13 +121,12 @@ impl<'g> Problem<'g> {
     pub fn kinks_at(&mut self, params: &[Tensor], skip_separable: bool) -> Vec<(Func, usize)> {
         let graph = self.evaluator.graph();
         let plan = self.evaluator.plan().clone();
-        let skip: Vec<NodeId> = match (skip_separable, kinks::recognise(graph, plan.root())) {
+        let skip: HashSet<NodeId> = match (skip_separable, kinks::recognise(graph, plan.root())) {
             (true, Some(k)) => {
-                let smooth: std::collections::HashSet<NodeId> =
-                    k.smooth.iter().flat_map(|&(id, _)| graph.reachable(id)).collect();
+                let smooth: HashSet<NodeId> = k.smooth.iter().flat_map(|&(id, _)| graph.reachable(id)).collect();
                 k.terms.iter().flat_map(|&t| graph.reachable(t)).filter(|id| !smooth.contains(id)).collect()
             }
-            _ => Vec::new(),
+            _ => HashSet::new(),
         };
         self.evaluator.forward(params);
         self.forward_at = Some(params.to_vec());

@@ -45,10 +45,11 @@ pub enum StopReason {
     /// The parameters did not change for [`RunOptions::stall_steps`] steps
     /// in a row (an MM method whose bound promises no further decrease).
     Stalled,
-    /// Stalled where the loss is not differentiable: the arguments of the
-    /// listed kink functions (`abs`, `relu`, and so `max`, `min`, `clip`)
-    /// are exactly 0 at so many elements, and no method of the optimizer
-    /// handles those kinks there (see [`Problem::kinks_at`]).
+    /// Stalled on a kink of the loss: the arguments of the listed kink
+    /// functions (`abs`, `relu`, and so `max`, `min`, `clip`) are 0, or
+    /// within [`NEAR_KINK`](super::NEAR_KINK) (relative) of it, at so many
+    /// elements, and no method of the optimizer handles those kinks there
+    /// (see [`Problem::kinks_at`]).
     StalledAtKink(Vec<(Func, usize)>),
     /// The loss is unbounded below: it reached -inf, or kept falling while
     /// a parameter grew beyond [`UNBOUNDED_PARAMETER`] in magnitude.

@@ -75,10 +75,11 @@ impl SafeRate {
             check_finite(&v, self.steps, "update")?;
             Some(flatten(&v))
         };
-        let separable = problem.smooth_part().expect("the loss has kink terms").kinks.gradient(&x0);
+        let separable = problem.kinks().expect("the loss has kink terms").gradient(&x0);
         let gs: Vec<f64> = flatten(g).iter().zip(&separable).map(|(a, b)| a - b).collect();
         let mut t = self.eta_max;
         let mut taken = None;
+        let mut fixed = false;
         for _ in 0..safe_rate::MAX_HALVINGS {
             let smooth = problem.smooth_part().expect("the loss has kink terms");
             let plan = match &v {
@@ -91,8 +92,8 @@ impl SafeRate {
                     taken = Some((plan.size, x_new));
                     break;
                 }
-            } else if plan.start == f64::NEG_INFINITY && v.is_none() || t <= trust::MIN_RADIUS {
-                // A fixed point of the proximal map (for every t).
+            } else if plan.fixed || t <= trust::MIN_RADIUS {
+                fixed = plan.fixed;
                 break;
             }
             t = (t / 2.0).max(trust::MIN_RADIUS);
@@ -100,7 +101,9 @@ impl SafeRate {
         let s = taken.as_ref().map_or(0.0, |t| t.0);
         // The step in units of the radius: the proximal ray is [0, 1] long.
         let used = if proximal { s * t } else { s };
-        self.eta_max = trust::adapt(t, used);
+        // At a fixed point of the proximal map the radius grows: with a tiny
+        // t, p = x can be rounding alone, and a true fixed point stays one.
+        self.eta_max = if fixed { (t * 2.0).min(trust::MAX_RADIUS) } else { trust::adapt(t, used) };
         let mut update_norm = 0.0;
         if let Some((_, x_new)) = taken {
             update_norm = distance(&x_new, params);
