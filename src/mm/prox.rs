@@ -14,6 +14,7 @@
 
 use super::full_mm::{coordinate_directions, majorant};
 use super::kinks::{Kinks, argmin_1d};
+use super::quadratic::sweep;
 use crate::bound::{Bounder, Layout, QuadEnclosure};
 use crate::expr::Graph;
 use crate::interval::Interval;
@@ -108,11 +109,11 @@ impl ProxPlan {
 /// strict decrease.
 pub fn box_plan(smooth: &Smooth<'_>, x: &[Tensor], radii: &[f64]) -> ProxPlan {
     let x0 = flatten(x);
-    let n = x0.len();
     let dirs = coordinate_directions(x);
     let eta: Vec<Interval> = radii.iter().map(|&r| Interval::new(-r, r)).collect();
     let enclosure = smooth.quad(x, &dirs, &eta);
-    let start = (enclosure.c() + smooth.kinks.enclose(&x0)).lo();
+    let at_start = enclosure.c() + smooth.kinks.enclose(&x0);
+    let start = at_start.lo();
     let stay = ProxPlan { y: x0.clone(), upper: f64::INFINITY, start, size: 0.0, fixed: false };
     if !enclosure.coef.iter().all(|c| c.is_finite()) {
         return stay;
@@ -131,33 +132,20 @@ pub fn box_plan(smooth: &Smooth<'_>, x: &[Tensor], radii: &[f64]) -> ProxPlan {
         (lo, hi)
     };
     let ranges: Vec<(f64, f64)> = x0.iter().zip(radii).map(|(&x, &r)| inside(x, r)).collect();
+    // Coordinate descent over the displacement z, each coordinate's new
+    // value y_i (kept exactly: it may be a kink) from the 1-D rule.
     let mut y = x0.clone();
-    let mut z = vec![0.0; n];
-    for _ in 0..MAX_SWEEPS {
-        let mut moved = false;
-        for i in 0..n {
-            let lin = b[i] + 2.0 * (0..n).filter(|&j| j != i).map(|j| m[i * n + j] * z[j]).sum::<f64>();
-            let (lo, hi) = ranges[i];
-            let yi = argmin_1d(lin, m[i * n + i], &smooth.kinks.pieces[i], x0[i], y[i], lo, hi);
-            if yi != y[i] {
-                moved = true;
-                y[i] = yi;
-                z[i] = yi - x0[i];
-            }
-        }
-        if !moved {
-            break;
-        }
-    }
+    let mut z = vec![0.0; x0.len()];
+    sweep(&b, &m, &mut z, MAX_SWEEPS, |i, lin, quad, _| {
+        let (lo, hi) = ranges[i];
+        y[i] = argmin_1d(lin, quad, &smooth.kinks.pieces[i], x0[i], y[i], lo, hi);
+        y[i] - x0[i]
+    });
     let dz: Vec<Interval> = y.iter().zip(&x0).map(|(&a, &b)| Interval::point(a) - Interval::point(b)).collect();
     let upper = (enclosure.over(&dz) + smooth.kinks.enclose(&y)).hi();
     let size = z.iter().fold(0.0f64, |s, v| s.max(v.abs()));
     let plan = ProxPlan { y, upper, start, size, fixed: false };
-    if plan.promised() > 0.0 {
-        plan
-    } else {
-        ProxPlan { upper: (enclosure.c() + smooth.kinks.enclose(&x0)).hi(), ..stay }
-    }
+    if plan.promised() > 0.0 { plan } else { ProxPlan { upper: at_start.hi(), ..stay } }
 }
 
 /// The proximal gradient point with step `t`: per coordinate

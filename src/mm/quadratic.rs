@@ -41,25 +41,33 @@ pub fn model(b: &[f64], a: &[f64], x: &[f64]) -> f64 {
 /// Cyclic coordinate descent on `b . x + x^T A x` over `lo <= x <= hi` from
 /// `x`: each coordinate is minimized exactly, so the model never increases.
 pub fn coordinate_descent(b: &[f64], a: &[f64], lo: &[f64], hi: &[f64], x: &mut [f64], sweeps: usize) {
+    sweep(b, a, x, sweeps, |i, lin, quad, old| {
+        let f = |t: f64| lin * t + quad * t * t;
+        let mut best = if f(lo[i]) <= f(hi[i]) { lo[i] } else { hi[i] };
+        if quad > 0.0 {
+            let v = (-lin / (2.0 * quad)).clamp(lo[i], hi[i]);
+            if f(v) <= f(best) {
+                best = v;
+            }
+        }
+        if f(best) <= f(old) && best.is_finite() { best } else { old }
+    });
+}
+
+/// The loop of cyclic coordinate descent on `b . x + x^T A x` plus terms of
+/// single coordinates: for each coordinate in turn, `step(i, lin, quad,
+/// x_i)` gives its new value, where the model in `x_i` alone is
+/// `quad x_i^2 + lin x_i` and the caller's own terms in `x_i`. At most
+/// `sweeps` sweeps; it stops after one that moves nothing.
+pub fn sweep(b: &[f64], a: &[f64], x: &mut [f64], sweeps: usize, mut step: impl FnMut(usize, f64, f64, f64) -> f64) {
     let m = b.len();
     for _ in 0..sweeps {
         let mut moved = 0.0f64;
         for i in 0..m {
             // In x_i alone: a_ii x_i^2 + (b_i + 2 sum_{j != i} a_ij x_j) x_i.
             let lin: f64 = b[i] + 2.0 * (0..m).filter(|&j| j != i).map(|j| a[i * m + j] * x[j]).sum::<f64>();
-            let quad = a[i * m + i];
             let old = x[i];
-            let f = |t: f64| lin * t + quad * t * t;
-            let mut best = if f(lo[i]) <= f(hi[i]) { lo[i] } else { hi[i] };
-            if quad > 0.0 {
-                let v = (-lin / (2.0 * quad)).clamp(lo[i], hi[i]);
-                if f(v) <= f(best) {
-                    best = v;
-                }
-            }
-            if f(best) <= f(old) && best.is_finite() {
-                x[i] = best;
-            }
+            x[i] = step(i, lin, a[i * m + i], old);
             moved = moved.max((x[i] - old).abs());
         }
         if moved == 0.0 {

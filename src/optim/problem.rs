@@ -121,7 +121,7 @@ impl<'g> Problem<'g> {
     pub fn kinks_at(&mut self, params: &[Tensor], skip_separable: bool) -> Vec<(Func, usize)> {
         let graph = self.evaluator.graph();
         let plan = self.evaluator.plan().clone();
-        let skip: HashSet<NodeId> = match (skip_separable, kinks::recognise(graph, plan.root())) {
+        let skip: HashSet<NodeId> = match (skip_separable, self.kinks()) {
             (true, Some(k)) => {
                 let smooth: HashSet<NodeId> = k.smooth.iter().flat_map(|&(id, _)| graph.reachable(id)).collect();
                 k.terms.iter().flat_map(|&t| graph.reachable(t)).filter(|id| !smooth.contains(id)).collect()
