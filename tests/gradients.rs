@@ -1,7 +1,8 @@
 //! Reverse-mode gradients and num-dual's derivatives against the exact
 //! derivatives (256-bit dyadic intervals, `bound::precise_taylor`), on
 //! random expressions over every primitive and on every example; and
-//! against central differences as a check of the check.
+//! against central differences as a check of the check; the point Taylor
+//! pass (value, slope and curvature along a direction) against the same.
 //!
 //! Tolerances follow the conditioning of each case: a floating-point
 //! derivative may be off by about the width of the rigorous `f64` interval
@@ -13,6 +14,7 @@ mod common;
 
 use common::{Instr, central_difference, example, instr, params_from, random_model};
 use majorize::bound::{Bounder, precise_taylor};
+use majorize::eval::taylor2;
 use majorize::{Evaluator, Interval, Model, Tensor, eval_scalar};
 use num_dual::{Dual2, Dual2_64, DualNum};
 use proptest::prelude::*;
@@ -44,6 +46,29 @@ fn check_direction(model: &Model, ev: &mut Evaluator, x: &[Tensor], v: &[Tensor]
     Ok(true)
 }
 
+/// The point Taylor pass (`eval::taylor2`, the optimistic step's) against
+/// the exact `h(0), h'(0), h''(0)/2` along `v`, each within a few widths of
+/// the rigorous `f64` enclosure of the same coefficient.
+fn check_jet(model: &Model, x: &[Tensor], v: &[Tensor]) -> Result<(), TestCaseError> {
+    let Some(exact) = precise_taylor(&model.graph, model.loss, x, v, 2) else { return Ok(()) };
+    let widths = Bounder::new(&model.graph, model.loss).line::<3>(x, v, Interval::ZERO).polys[0].c.map(|c| c.width());
+    let got = taylor2(&model.graph, model.loss, x, v);
+    for k in 0..3 {
+        if !got[k].is_finite() || !widths[k].is_finite() {
+            continue;
+        }
+        let tol = 4.0 * widths[k] + 8.0 * EPS * got[k].abs() + 16.0 * EPS * (1.0 + got[0].abs()) + 1e-300;
+        prop_assert!(
+            exact[k].lo() - tol <= got[k] && got[k] <= exact[k].hi() + tol,
+            "{}: point Taylor c{k} = {}, exact {} (tolerance {tol})",
+            model.graph.display(model.loss),
+            got[k],
+            exact[k]
+        );
+    }
+    Ok(())
+}
+
 /// One case of the tensor property: the gradient along a random direction
 /// and along one coordinate; central differences agree where the function
 /// is smooth at their step.
@@ -57,6 +82,7 @@ fn gradient_case(prog: &[Instr], vals: &[f64], dir: &[f64], coord: usize) -> Res
     }
     let v = params_from(&model, dir);
     check_direction(&model, &mut ev, &x, &v)?;
+    check_jet(&model, &x, &v)?;
     // One coordinate.
     let mut e: Vec<Tensor> = x.iter().map(|t| Tensor::zeros(t.shape())).collect();
     let total: usize = e.iter().map(|t| t.shape().len()).sum();

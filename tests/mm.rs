@@ -17,10 +17,15 @@ fn monotone(r: &RunResult) -> bool {
     r.trace.windows(2).all(|w| w[1].loss <= w[0].loss)
 }
 
+fn optimistic_lbfgs() -> SafeRate {
+    SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })).optimistic(true)
+}
+
 fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
     vec![
         ("saferate", Box::new(SafeRate::default())),
         ("saferate_lbfgs", Box::new(SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })))),
+        ("optimistic_lbfgs", Box::new(optimistic_lbfgs())),
         ("safecombination", Box::new(SafeCombination::default())),
         (
             "safecombination_lbfgs",
@@ -150,6 +155,7 @@ fn logistic_regression_reaches_the_newton_optimum() {
         ("safecombination", Box::new(SafeCombination::default()) as Box<dyn Optimizer>),
         ("saferate", Box::new(SafeRate::default())),
         ("saferate_lbfgs", Box::new(SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })))),
+        ("optimistic_lbfgs", Box::new(optimistic_lbfgs())),
     ] {
         let r = run(&model, opt.as_mut(), model.init.clone(), 2000, 0.0);
         assert!(monotone(&r), "{name}");
@@ -177,6 +183,30 @@ fn the_digits_mlp_decreases_monotonically_over_200_steps() {
     assert_eq!(r.steps(), 200, "{}", r.stop);
     assert!(monotone(&r));
     assert!(r.loss() < 0.5 * r.trace[0].loss, "{} -> {}", r.trace[0].loss, r.loss());
+}
+
+/// The diagnosis leaves the steps unchanged, and says what it should: on
+/// the digits MLP the optimistic steps come near the line minimizer (their
+/// ratio is within [0.5, 2] on most steps) and the bound's curvature is at
+/// least the true one wherever both are known (it must be, up to rounding:
+/// C2 encloses h''(0)/2).
+#[test]
+fn diagnosis_changes_no_step() {
+    let model = example("mlp_digits.loss");
+    let plain = run(&model, &mut optimistic_lbfgs(), model.init.clone(), 12, 0.0);
+    let mut p = Problem::new(&model);
+    p.set_diagnose(true);
+    let opts = RunOptions { max_steps: 12, ..RunOptions::default() };
+    let diagnosed = optim::run(&mut optimistic_lbfgs(), &mut p, model.init.clone(), &opts, |_| {});
+    let losses = |r: &RunResult| r.trace.iter().map(|p| p.loss).collect::<Vec<_>>();
+    assert_eq!(losses(&plain), losses(&diagnosed));
+    let d: Vec<_> = diagnosed.trace.iter().filter_map(|p| p.record.as_ref()?.diagnosis).collect();
+    assert_eq!(d.len(), 12);
+    let near = d.iter().filter(|d| (0.5..=2.0).contains(&d.step_ratio)).count();
+    assert!(near >= 9, "{d:?}");
+    for x in &d {
+        assert!(x.curvature_ratio.is_nan() || x.curvature_ratio >= 1.0 - 1e-9, "{x:?}");
+    }
 }
 
 /// SafeRate wraps a baseline's update: monotone, and it beats that baseline's

@@ -167,6 +167,10 @@ pub fn measure(model: &Model, budget: Duration) -> SpeedReport {
     timings.push(time("bound_line_degree2", budget, || {
         std::hint::black_box(bounder.line2(x0, &v, 0.5));
     }));
+    let plan = ev.plan().clone();
+    timings.push(time("point_taylor2", budget, || {
+        std::hint::black_box(crate::eval::jet_on(&plan, x0, &v));
+    }));
     for (name, m) in [("bound_directions_2", 2), ("bound_directions_5", 5)] {
         let dirs = directions(&grad, m);
         let eta = vec![Interval::new(0.0, 0.5); m];
@@ -177,6 +181,8 @@ pub fn measure(model: &Model, budget: Duration) -> SpeedReport {
     timings.push(step_timing("step_sgd", model, "sgd", Some(0.1), budget));
     timings.push(step_timing("step_adam", model, "adam", Some(1e-3), budget));
     timings.push(step_timing("step_saferate", model, "saferate", None, budget));
+    timings.push(step_timing("step_saferate_lbfgs", model, "saferate_lbfgs", None, budget));
+    timings.push(step_timing("step_optimistic_lbfgs", model, "optimistic_lbfgs", None, budget));
     timings.push(step_timing("step_safecombination", model, "safecombination", None, budget));
     let scalars = graph.params().iter().map(|p| p.shape.len()).sum();
     SpeedReport { scalars, timings, peak_resident: peak_resident(), exp_ns: upper_state_figures() }

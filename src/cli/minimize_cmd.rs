@@ -58,6 +58,11 @@ pub struct MinimizeArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Diagnose every MM step: the step over the exact line minimizer along its direction, and the
+    /// bound's curvature over the true one at 0 (in the trace and --json; many extra evaluations
+    /// per step, so slower; the steps themselves are unchanged).
+    #[arg(long)]
+    pub diagnose: bool,
     #[command(flatten)]
     pub simplify: source::SimplifyFlag,
     #[command(flatten)]
@@ -152,6 +157,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         .into());
     }
     let mut problem = Problem::new(&model);
+    problem.set_diagnose(args.diagnose);
     let run_opts = RunOptions {
         max_steps: args.steps,
         grad_tol: args.tol.unwrap_or(0.0),
@@ -270,8 +276,18 @@ fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result:
             .iter()
             .map(|p| {
                 let mut v = json!({ "step": p.step, "loss": output::number(p.loss) });
-                if let Some(s) = p.record.as_ref().and_then(|r| r.step_size) {
-                    v["step_size"] = output::number(s);
+                if let Some(r) = p.record.as_ref() {
+                    if let Some(s) = r.step_size {
+                        v["step_size"] = output::number(s);
+                    }
+                    if let Some(o) = r.optimistic {
+                        v["optimistic"] = json!(o);
+                    }
+                    if let Some(d) = r.diagnosis {
+                        v["step_ratio"] = output::number(d.step_ratio);
+                        v["curvature_ratio"] = output::number(d.curvature_ratio);
+                        v["line_min"] = output::number(d.line_min);
+                    }
                 }
                 v
             })

@@ -52,11 +52,23 @@ pub fn num_text(v: f64) -> String {
 }
 
 /// Writes the trace of a run as CSV: step, loss, step size, trust radius,
-/// gradient norm (at the step's start), seconds.
+/// gradient norm (at the step's start), seconds; then whether the step was
+/// the optimistic one, and the diagnosis (empty where not made).
 pub fn write_trace(path: &str, result: &RunResult) -> Result<(), Error> {
     let io = |e: &dyn std::fmt::Display| Error::Io { action: "write", path: path.to_string(), message: e.to_string() };
     let mut w = csv::Writer::from_path(path).map_err(|e| io(&e))?;
-    w.write_record(["step", "loss", "step_size", "trust_radius", "grad_norm", "seconds"]).map_err(|e| io(&e))?;
+    w.write_record([
+        "step",
+        "loss",
+        "step_size",
+        "trust_radius",
+        "grad_norm",
+        "seconds",
+        "optimistic",
+        "step_ratio",
+        "curvature_ratio",
+    ])
+    .map_err(|e| io(&e))?;
     let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for p in &result.trace {
         let r = p.record.as_ref();
@@ -67,6 +79,9 @@ pub fn write_trace(path: &str, result: &RunResult) -> Result<(), Error> {
             opt(r.and_then(|r| r.trust_radius)),
             opt(r.map(|r| r.grad_norm)),
             p.seconds.to_string(),
+            r.and_then(|r| r.optimistic).map(|o| o.to_string()).unwrap_or_default(),
+            opt(r.and_then(|r| r.diagnosis).map(|d| d.step_ratio)),
+            opt(r.and_then(|r| r.diagnosis).map(|d| d.curvature_ratio)),
         ];
         w.write_record(&row).map_err(|e| io(&e))?;
     }

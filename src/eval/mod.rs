@@ -20,6 +20,7 @@
 mod adjoint;
 mod dual;
 mod forward;
+mod jet;
 
 pub mod kernels;
 mod value;
@@ -28,4 +29,5 @@ pub use crate::prim::point as func;
 pub use adjoint::AdjointDomain;
 pub use dual::eval_scalar;
 pub use forward::Evaluator;
+pub use jet::{jet_on, taylor2};
 pub use value::ValueDomain;

@@ -7,7 +7,7 @@
 //! MM that keeps them exact ([`prox`]: full MM's box, the proximal gradient
 //! ray) and the exact minimization along a ray ([`ray`]); the trust-region
 //! adaptation ([`trust`]); and the small quadratic programs they solve,
-//! with faer ([`quadratic`]). Each rule returns a plan
+//! with faer ([`quadratic`]); and the diagnosis of a step ([`diagnose`]). Each rule returns a plan
 //! whose bound promises a strict decrease, or a zero step. It uses the
 //! `interval`, `tensor`, `expr` and `bound` layers; the optimizers that run
 //! these plans live in `optim`.
@@ -21,6 +21,7 @@
 //! assert!((p.eta - 0.5).abs() < 1e-15);
 //! ```
 
+pub mod diagnose;
 pub mod full_mm;
 pub mod kinks;
 pub mod prox;

@@ -19,6 +19,21 @@ pub struct ComboPlan {
 }
 
 impl ComboPlan {
+    /// The bound's curvature along the combined step `d = sum_i eta_i v_i`:
+    /// the coefficient of `t^2` in its upper bound of `f(x + t d)` on
+    /// `t in [0, 1]`, `sum_{i <= j} hi(q_ij) eta_i eta_j` (every product is
+    /// non-negative on the box).
+    pub fn curvature(&self) -> f64 {
+        let m = self.eta.len();
+        let mut s = 0.0;
+        for i in 0..m {
+            for j in i..m {
+                s += self.enclosure.q(i, j).hi() * self.eta[i] * self.eta[j];
+            }
+        }
+        s
+    }
+
     /// The decrease the bound guarantees.
     pub fn promised(&self) -> f64 {
         self.enclosure.c().lo() - self.upper

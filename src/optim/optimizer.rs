@@ -22,6 +22,10 @@ pub struct StepRecord {
     pub trust_radius: Option<f64>,
     /// The interval of the bound's last coefficient (MM methods).
     pub bound: Option<(f64, f64)>,
+    /// Whether the step taken was the optimistic one (MM methods that try it).
+    pub optimistic: Option<bool>,
+    /// The step's diagnosis, when the problem asks for it.
+    pub diagnosis: Option<crate::mm::diagnose::Diagnosis>,
 }
 
 /// An optimizer: something that, given the problem, moves the parameters.

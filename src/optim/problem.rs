@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use crate::bound::Bounder;
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, jet_on};
 use crate::expr::{Func, Graph, Model, NodeId, Op};
 use crate::mm::kinks;
 use crate::mm::prox::Smooth;
@@ -31,6 +31,7 @@ pub struct Problem<'g> {
     evaluations: usize,
     gradients: usize,
     bounds: usize,
+    diagnose: bool,
 }
 
 impl<'g> Problem<'g> {
@@ -49,6 +50,7 @@ impl<'g> Problem<'g> {
             evaluations: 0,
             gradients: 0,
             bounds: 0,
+            diagnose: false,
         }
     }
 
@@ -78,6 +80,25 @@ impl<'g> Problem<'g> {
         let out = if fresh { self.evaluator.grad_of_last_forward() } else { self.evaluator.value_and_grad(params) };
         self.forward_at = Some(params.to_vec());
         out
+    }
+
+    /// The point Taylor coefficients `[h(0), h'(0), h''(0)/2]` of
+    /// `h(t) = f(params + t v)`, in f64 ([`jet_on`]): estimates, for an
+    /// optimistic step or a diagnosis, not a bound. Counted as an evaluation.
+    pub fn taylor2(&mut self, params: &[Tensor], v: &[Tensor]) -> [f64; 3] {
+        self.evaluations += 1;
+        jet_on(self.evaluator.plan(), params, v)
+    }
+
+    /// Asks the MM methods to diagnose each step ([`Diagnosis`](crate::mm::diagnose::Diagnosis)):
+    /// many extra evaluations per step, so off by default.
+    pub fn set_diagnose(&mut self, on: bool) {
+        self.diagnose = on;
+    }
+
+    /// Whether steps are diagnosed.
+    pub fn diagnosing(&self) -> bool {
+        self.diagnose
     }
 
     /// The bounder of the loss (its constant part bounded once, here).

@@ -151,6 +151,17 @@ pub fn majorizers() -> Vec<Entry> {
             direction: None,
         },
         Entry {
+            name: "optimistic_lbfgs",
+            summary: "saferate_lbfgs with the certified optimistic step: the point Taylor step when its loss beats the bound",
+            keys: RATE_LBFGS,
+            build: |o| {
+                let eta = o.check("eta_max", super::options::range::positive, "> 0 and finite")?;
+                let qn = super::QuasiNewton::from_options(o)?;
+                Ok(Box::new(SafeRate::new(eta).with_direction(Box::new(qn)).optimistic(true)))
+            },
+            direction: None,
+        },
+        Entry {
             name: "safecombination",
             summary: "MM over per-tensor gradient blocks and momentum, combined by an exact box QP",
             keys: RADIUS,

@@ -132,6 +132,7 @@ impl Optimizer for FullMm {
             step_size: Some(z.iter().map(|v| v * v).sum::<f64>().sqrt()),
             trust_radius: Some(mean_radius),
             bound,
+            ..StepRecord::default()
         })
     }
 }

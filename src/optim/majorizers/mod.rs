@@ -40,6 +40,21 @@ pub(crate) fn combine(x: &[Tensor], steps: &[(f64, &[Tensor])]) -> Vec<Tensor> {
     out
 }
 
+/// The diagnosis of a step of `taken` along `v` from `params`, whose bound
+/// allowed curvature `c2_bound` (the true one is computed here unless given),
+/// with `scale` a first guess of the line minimizer's size.
+pub(crate) fn diagnose(
+    problem: &mut crate::optim::Problem<'_>,
+    params: &[Tensor],
+    v: &[Tensor],
+    (taken, c2_bound, c2_true): (f64, f64, Option<f64>),
+    scale: f64,
+) -> crate::mm::diagnose::Diagnosis {
+    let c2_true = c2_true.unwrap_or_else(|| problem.taylor2(params, v)[2]);
+    let mut h = |t: f64| problem.value(&combine(params, &[(t, v)]));
+    crate::mm::diagnose::Diagnosis::of(&mut h, taken, c2_bound, c2_true, scale)
+}
+
 /// The norm of the difference of two parameter lists.
 pub(crate) fn distance(a: &[Tensor], b: &[Tensor]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x.zip_with(y, |p, q| (p - q) * (p - q)).sum_axis(None).item()).sum::<f64>().sqrt()

@@ -1,6 +1,6 @@
 //! The SafeCombination optimizer.
 
-use super::{Direction, MAX_RETRIES, accepts, combine, distance};
+use super::{Direction, MAX_RETRIES, accepts, combine, diagnose, distance};
 use crate::mm::{safe_combination, trust};
 use crate::optim::optimizer::checked_value_and_grad;
 use crate::optim::transform::{DynTransform, global_norm};
@@ -124,6 +124,7 @@ impl Optimizer for SafeCombination {
         let dirs: Vec<Vec<Tensor>> = slots.iter().map(|(_, d)| d.clone()).collect();
         let mut taken: Option<(Vec<f64>, Vec<Tensor>)> = None;
         let mut bound = None;
+        let mut curvature = f64::INFINITY;
         if !dirs.is_empty() {
             for _ in 0..MAX_RETRIES {
                 let plan = safe_combination::plan(problem.bounder(), params, &dirs, &radii);
@@ -139,6 +140,7 @@ impl Optimizer for SafeCombination {
                     plan.eta.iter().zip(&dirs).map(|(&e, d)| (e, d.as_slice())).collect();
                 let x_new = combine(params, &steps);
                 if accepts(problem.value(&x_new), f0) {
+                    curvature = plan.curvature();
                     taken = Some((plan.eta, x_new));
                     break;
                 }
@@ -149,6 +151,15 @@ impl Optimizer for SafeCombination {
         for ((slot, _), (r, eta)) in slots.iter().zip(radii.iter().zip(&etas)) {
             self.radii[*slot] = trust::adapt(*r, *eta);
         }
+        // Along the combined step d = sum_i eta_i v_i, taken with size 1.
+        let diagnosis = match &taken {
+            Some((_, x_new)) if problem.diagnosing() => {
+                let d: Vec<Tensor> =
+                    x_new.iter().zip(params.iter()).map(|(a, b)| a.zip_with(b, |p, q| p - q)).collect();
+                Some(diagnose(problem, params, &d, (1.0, curvature, None), 1.0))
+            }
+            _ => None,
+        };
         let mut update_norm = 0.0;
         self.previous = None;
         if let Some((_, x_new)) = taken {
@@ -167,6 +178,8 @@ impl Optimizer for SafeCombination {
             step_size: etas.first().copied(),
             trust_radius: radii.first().copied(),
             bound,
+            diagnosis,
+            ..StepRecord::default()
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The SafeRate optimizer.
 
-use super::{Direction, MAX_RETRIES, accepts, combine, distance};
+use super::{Direction, MAX_RETRIES, accepts, combine, diagnose, distance};
 use crate::mm::{prox, ray, safe_rate, trust};
 use crate::optim::optimizer::{check_finite, checked_value_and_grad};
 use crate::optim::transform::{DynTransform, global_norm};
@@ -26,6 +26,7 @@ pub struct SafeRate {
     initial: f64,
     eta_max: f64,
     steps: usize,
+    optimistic: bool,
 }
 
 impl Default for SafeRate {
@@ -37,7 +38,16 @@ impl Default for SafeRate {
 impl SafeRate {
     /// SafeRate along the negative gradient, with first trust radius `eta_max`.
     pub fn new(eta_max: f64) -> Self {
-        SafeRate { direction: Direction::NegativeGradient, initial: eta_max, eta_max, steps: 0 }
+        SafeRate { direction: Direction::NegativeGradient, initial: eta_max, eta_max, steps: 0, optimistic: false }
+    }
+
+    /// With the certified optimistic step: each step also tries the
+    /// minimizer of the point Taylor quadratic along the direction (one
+    /// point Taylor pass and one evaluation), and keeps it when its loss is
+    /// below the certified bound's value.
+    pub fn optimistic(mut self, on: bool) -> Self {
+        self.optimistic = on;
+        self
     }
 
     /// SafeRate along a baseline's update.
@@ -115,7 +125,7 @@ impl SafeRate {
             update_norm,
             step_size: Some(used),
             trust_radius: Some(t),
-            bound: None,
+            ..StepRecord::default()
         })
     }
 }
@@ -123,11 +133,20 @@ impl SafeRate {
 impl Optimizer for SafeRate {
     fn name(&self) -> &'static str {
         // Along the L-BFGS direction it is the certified quasi-Newton method.
-        if self.direction.name() == "lbfgs" { "saferate_lbfgs" } else { "saferate" }
+        match (self.direction.name() == "lbfgs", self.optimistic) {
+            (true, false) => "saferate_lbfgs",
+            (true, true) => "optimistic_lbfgs",
+            (false, false) => "saferate",
+            (false, true) => "optimistic",
+        }
     }
 
     fn hyperparameters(&self) -> Vec<(String, String)> {
-        let mut h = vec![("direction".into(), self.direction.name()), ("eta_max".into(), self.initial.to_string())];
+        let mut h = vec![
+            ("direction".into(), self.direction.name()),
+            ("eta_max".into(), self.initial.to_string()),
+            ("optimistic".into(), self.optimistic.to_string()),
+        ];
         h.extend(self.direction.hyperparameters().into_iter().map(|(k, v)| (format!("direction.{k}"), v)));
         h
     }
@@ -153,9 +172,22 @@ impl Optimizer for SafeRate {
         let mut e = self.eta_max;
         let mut taken = None;
         let mut last = None;
+        let mut jet = None;
+        let mut optimistic = None;
         for _ in 0..MAX_RETRIES {
             let plan = safe_rate::plan(problem.bounder(), params, &v, e);
             e = plan.eta_max;
+            if self.optimistic && optimistic.is_none() {
+                let c = problem.taylor2(params, &v);
+                jet = Some(c);
+                let trial = optimistic_trial(problem, params, &v, c, f0, plan.upper);
+                optimistic = Some(trial.is_some());
+                if let Some(t) = trial {
+                    taken = Some(t);
+                    last = Some(plan);
+                    break;
+                }
+            }
             if plan.eta == 0.0 {
                 last = Some(plan);
                 break;
@@ -171,7 +203,14 @@ impl Optimizer for SafeRate {
             last = Some(plan);
         }
         let eta = taken.as_ref().map_or(0.0, |t| t.0);
-        self.eta_max = trust::adapt(e, eta);
+        let certified = last.as_ref().map_or(0.0, |p| p.eta);
+        let diagnosis = problem.diagnosing().then(|| {
+            let c2_bound = last.as_ref().map_or(f64::INFINITY, |p| p.coefficients[2].hi());
+            diagnose(problem, params, &v, (eta, c2_bound, jet.map(|c| c[2])), e)
+        });
+        // After an optimistic step the radius follows the certified step, as
+        // if it had been taken.
+        self.eta_max = trust::adapt(e, if optimistic == Some(true) { certified } else { eta });
         let mut update_norm = 0.0;
         if let Some((_, x_new)) = taken {
             update_norm = distance(&x_new, params);
@@ -185,6 +224,30 @@ impl Optimizer for SafeRate {
             step_size: Some(eta),
             trust_radius: Some(e),
             bound,
+            optimistic,
+            diagnosis,
         })
     }
+}
+
+/// The optimistic step: the minimizer `t = -c1 / (2 c2)` of the point Taylor
+/// quadratic along `v`, kept when its evaluated loss is below both the
+/// start's and the certified bound's value `upper` (so the step can only do
+/// better than the certified one, and the loss never increases). `None`
+/// where the point quadratic has no minimizer ahead, or the trial fails.
+fn optimistic_trial(
+    problem: &mut Problem<'_>,
+    params: &[Tensor],
+    v: &[Tensor],
+    [_, c1, c2]: [f64; 3],
+    f0: f64,
+    upper: f64,
+) -> Option<(f64, Vec<Tensor>)> {
+    let t = -c1 / (2.0 * c2);
+    if !(c1 < 0.0 && c2 > 0.0 && t.is_finite() && t > 0.0) {
+        return None;
+    }
+    let x = combine(params, &[(t, v)]);
+    let f = problem.value(&x);
+    (f.is_finite() && f < f0 && f <= upper && x.iter().all(Tensor::is_finite)).then_some((t, x))
 }
