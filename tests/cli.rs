@@ -210,8 +210,42 @@ fn minimize_json_trace_and_csv() {
     let losses: Vec<f64> = v["trace"].as_array().unwrap().iter().map(|p| p["loss"].as_f64().unwrap()).collect();
     assert_eq!(losses, vec![9.0, 2.25, 0.5625]);
     let csv = std::fs::read_to_string(&trace).unwrap();
-    assert_eq!(csv.lines().next().unwrap(), "step,loss,step_size,trust_radius,grad_norm,seconds");
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "step,loss,step_size,trust_radius,grad_norm,seconds,optimistic,step_ratio,curvature_ratio"
+    );
     assert_eq!(csv.lines().count(), 4);
+}
+
+/// `--diagnose`: each MM step's ratios in the JSON trace and the CSV. On
+/// `(x - 3)^2` the bound is exact, so SafeRate's step is the line minimizer
+/// (ratio 1) and the bound's curvature the true one (ratio 1).
+#[test]
+fn minimize_diagnose_reports_the_ratios() {
+    let dir = scratch(&[]);
+    let trace = dir.join("t.csv");
+    let o = majorize(&[
+        "minimize",
+        "(x - 3)^2",
+        "--optimizer",
+        "saferate",
+        "--steps",
+        "2",
+        "--diagnose",
+        "--json",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let first = &v["trace"][1];
+    for key in ["step_ratio", "curvature_ratio"] {
+        let r = first[key].as_f64().unwrap_or(f64::NAN);
+        assert!((r - 1.0).abs() < 1e-5, "{key} = {r}: {first}");
+    }
+    let csv = std::fs::read_to_string(&trace).unwrap();
+    let row: Vec<&str> = csv.lines().nth(2).unwrap().split(',').collect();
+    assert!((row[7].parse::<f64>().unwrap() - 1.0).abs() < 1e-5, "{csv}");
 }
 
 #[test]

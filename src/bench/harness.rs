@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::BenchError;
 use super::metrics::{self, Baselines, TestMetrics};
+use super::networks::{self, NetworkReport};
 use super::problems::{self, Loaded, ProblemSpec};
 use crate::optim::{self, FullMm, Problem, RunOptions, STALL_STEPS, SafeCombination, Surrogate};
 
@@ -44,6 +45,7 @@ pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize, kinks: boo
     let mut out = vec![
         Contender::new("saferate", "", "saferate", true),
         Contender::new("saferate_lbfgs", "", "saferate_lbfgs", true),
+        Contender::new("optimistic_lbfgs", "", "optimistic_lbfgs", true),
     ];
     if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
@@ -91,8 +93,11 @@ pub fn learning_rates(c: &Contender) -> Vec<Option<f64>> {
     lrs.into_iter().map(Some).collect()
 }
 
-/// `(step, seconds, loss)` after each step of a run (step 0 first).
-pub type Trace = Vec<(usize, f64, f64)>;
+/// `(step, seconds, loss)` after one step of a run.
+pub type Point = (usize, f64, f64);
+
+/// The points after each step of a run (step 0 first).
+pub type Trace = Vec<Point>;
 
 /// One run: a contender at one learning rate.
 #[derive(Clone, Debug)]
@@ -161,6 +166,8 @@ pub struct ProblemResult {
     pub best: Vec<Best>,
     /// The sanity baselines of a forecast.
     pub baselines: Option<Baselines>,
+    /// On a network: the targets against Adam's search, and the diagnosis.
+    pub network: Option<NetworkReport>,
 }
 
 impl ProblemResult {
@@ -262,6 +269,8 @@ pub fn run_suite(
     for ((problem, steps), cs) in loaded.iter().zip(&plan) {
         let mut runs = Vec::new();
         let mut best = Vec::new();
+        let mut adam = None;
+        let mut diagnosis = Vec::new();
         for c in cs {
             let mut mine: Vec<(RunSummary, Trace)> = Vec::new();
             for lr in learning_rates(c) {
@@ -269,6 +278,14 @@ pub fn run_suite(
                 progress(Progress { done, total, message: &format!("{}: {}{lr_text}", problem.spec.name, c.label) });
                 mine.push(run_one(problem, c, lr, *steps));
                 done += 1;
+            }
+            if problem.spec.network && c.label == "adam" {
+                let traces: Vec<(Option<f64>, &[Point])> = mine.iter().map(|(r, t)| (r.lr, t.as_slice())).collect();
+                adam = networks::AdamSearch::of(&traces);
+            }
+            if problem.spec.network && c.mm {
+                progress(Progress { done, total, message: &format!("{}: {} (diagnosis)", problem.spec.name, c.label) });
+                diagnosis.extend(networks::diagnose(problem, c, *steps));
             }
             let search_seconds = mine.iter().map(|(r, _)| r.seconds).sum();
             let pick = (0..mine.len()).min_by(|&a, &b| mine[a].0.score().total_cmp(&mine[b].0.score())).unwrap_or(0);
@@ -281,6 +298,17 @@ pub fn run_suite(
             });
             runs.extend(mine.into_iter().map(|(r, _)| r));
         }
+        let network = problem.spec.network.then(|| {
+            let reach = match &adam {
+                Some(a) => best
+                    .iter()
+                    .filter(|b| cs.iter().any(|c| c.mm && c.label == b.run.contender))
+                    .map(|b| networks::Reach::of(&b.run.contender, &b.trace, a.l100))
+                    .collect(),
+                None => Vec::new(),
+            };
+            NetworkReport { adam: adam.clone(), reach, diagnosis: std::mem::take(&mut diagnosis) }
+        });
         results.push(ProblemResult {
             spec: problem.spec.clone(),
             steps: *steps,
@@ -288,6 +316,7 @@ pub fn run_suite(
             runs,
             best,
             baselines: metrics::baselines(problem),
+            network,
         });
     }
     progress(Progress { done, total, message: "done" });

@@ -17,6 +17,7 @@
 mod error;
 mod harness;
 mod metrics;
+pub mod networks;
 pub mod plot;
 mod problems;
 mod report;

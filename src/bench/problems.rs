@@ -42,6 +42,9 @@ pub struct ProblemSpec {
     /// Whether it is the S&P 500 study (more contenders: momentum,
     /// Nesterov, Roaree's six surrogates).
     pub study: bool,
+    /// Whether it is a neural network (the `networks` suite: the targets
+    /// against Adam's search, and the diagnosis of every MM method).
+    pub network: bool,
 }
 
 const EVERY_5TH: Option<Split> = Some(Split::Interleaved(5));
@@ -49,7 +52,8 @@ const EVERY_5TH: Option<Split> = Some(Split::Interleaved(5));
 /// Every problem, in report order.
 #[rustfmt::skip]
 pub fn catalogue() -> Vec<ProblemSpec> {
-    let p = |name, file, split, metric, steps, quick_steps| ProblemSpec { name, file, split, metric, steps, quick_steps, study: false };
+    let p = |name, file, split, metric, steps, quick_steps| ProblemSpec { name, file, split, metric, steps, quick_steps, study: false, network: false };
+    let net = |spec: ProblemSpec| ProblemSpec { network: true, ..spec };
     vec![
         p("rosenbrock",             "bench/rosenbrock.loss",             None,      Metric::None,           500, 200),
         p("beale",                  "bench/beale.loss",                  None,      Metric::None,           500, 200),
@@ -65,19 +69,20 @@ pub fn catalogue() -> Vec<ProblemSpec> {
         p("svm_breast_cancer",      "bench/svm_breast_cancer.loss",      EVERY_5TH, Metric::Classification, 300, 0),
         p("softmax_iris",           "bench/softmax_iris.loss",           EVERY_5TH, Metric::Classification, 300, 100),
         p("softmax_wine",           "bench/softmax_wine.loss",           EVERY_5TH, Metric::Classification, 300, 0),
-        p("softmax_digits",         "bench/softmax_digits.loss",         EVERY_5TH, Metric::Classification, 300, 0),
+        net(p("softmax_digits",     "bench/softmax_digits.loss",         EVERY_5TH, Metric::Classification, 300, 0)),
         p("mf_wine",                "bench/mf_wine.loss",                None,      Metric::None,           300, 0),
-        p("mlp_digits",             "bench/mlp_digits.loss",             EVERY_5TH, Metric::Classification, 300, 0),
-        p("mlp_deep_digits",        "bench/mlp_deep_digits.loss",        EVERY_5TH, Metric::Classification, 300, 0),
+        net(p("mlp_digits",         "bench/mlp_digits.loss",             EVERY_5TH, Metric::Classification, 300, 0)),
+        net(p("mlp_deep_digits",    "bench/mlp_deep_digits.loss",        EVERY_5TH, Metric::Classification, 300, 0)),
         ProblemSpec {
             study: true,
+            network: true,
             ..p("sp500_mlp", "bench/sp500_mlp.loss", Some(Split::Chronological { valid: 0.15, test: 0.15 }), Metric::Forecast, 300, 15)
         },
     ]
 }
 
 /// The suite names `majorize bench` accepts (a problem's name also works).
-pub const SUITES: [&str; 4] = ["quick", "full", "classic", "sp500"];
+pub const SUITES: [&str; 5] = ["quick", "full", "classic", "sp500", "networks"];
 
 /// The problems of `suite`, each with its number of steps (`steps`
 /// overrides).
@@ -91,6 +96,7 @@ pub fn suite(name: &str, steps: Option<usize>) -> Result<Vec<(ProblemSpec, usize
         "full" => all.into_iter().map(|p| (p.clone(), p.steps)).collect(),
         "classic" => all.into_iter().filter(|p| p.metric == Metric::None).map(|p| (p.clone(), p.steps)).collect(),
         "sp500" => all.into_iter().filter(|p| p.study).map(|p| (p.clone(), p.steps)).collect(),
+        "networks" => all.into_iter().filter(|p| p.network).map(|p| (p.clone(), p.steps)).collect(),
         other => all.into_iter().filter(|p| p.name == other).map(|p| (p.clone(), p.steps)).collect(),
     };
     if chosen.is_empty() {

@@ -230,6 +230,19 @@ pub fn markdown(results: &[ProblemResult], command: &str) -> String {
             study_section(r, &mut out);
         }
     }
+    if results.iter().any(|r| r.network.is_some()) {
+        let _ = writeln!(
+            out,
+            "## Networks: MM against Adam's learning-rate search, and the diagnosis\n\nL100 is the lowest training loss Adam reaches in {} steps over the grid. The diagnosis comes from a separate run of each MM method (its first {} steps, the same steps, not timed): the step over the exact line minimizer along its direction, and the bound's curvature over the true `h''(0)/2` (see docs/mm.md).\n",
+            super::networks::L100_STEPS,
+            super::networks::DIAGNOSIS_STEPS
+        );
+        for r in results {
+            if let Some(n) = &r.network {
+                super::networks::section(r.spec.name, r.steps, n, &mut out);
+            }
+        }
+    }
     for r in results {
         problem_section(r, &mut out);
     }

@@ -219,7 +219,7 @@ mod tests {
         let model = crate::lang::parse_inline("(1-x)^2 + 100*(y-x^2)^2").unwrap();
         let r = measure(&model, Duration::from_millis(1));
         assert_eq!(r.scalars, 2);
-        assert_eq!(r.timings.len(), 9);
+        assert_eq!(r.timings.len(), 12);
         for t in &r.timings {
             assert!(t.repeats >= 3 && t.min <= t.median && t.median.is_finite(), "{t:?}");
         }

@@ -186,6 +186,18 @@ pub fn majorizers() -> Vec<Entry> {
             direction: None,
         },
         Entry {
+            name: "safecombination_adam",
+            summary: "MM over structured directions: -grad, Adam-shaped m/(sqrt(v)+eps) blocks per tensor (fixed betas), the previous step",
+            keys: RADIUS,
+            build: |o| {
+                let radius = o.check("radius", super::options::range::positive, "> 0 and finite")?;
+                let adam = super::find(super::baselines(), "adam")?;
+                let update = adam.direction(&super::options(&adam, Some(1.0), None)?)?;
+                Ok(Box::new(SafeCombination::new(radius).with_blocks(update)))
+            },
+            direction: None,
+        },
+        Entry {
             name: "fullmm",
             summary: "MM in every coordinate over a box (few scalar parameters); proximal on penalties such as sum(abs(w))",
             keys: RADIUS,

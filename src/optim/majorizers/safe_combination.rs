@@ -27,6 +27,9 @@ pub struct SafeCombination {
     initial: f64,
     /// The one direction in place of the per-tensor gradient blocks.
     direction: Option<Direction>,
+    /// Adam-shaped blocks: this update (Adam's, at rate 1) split by tensor,
+    /// beside the whole negative gradient.
+    blocks: Option<Direction>,
     /// Trust radii: one per gradient block, then the momentum direction.
     radii: Vec<f64>,
     previous: Option<Vec<Tensor>>,
@@ -53,7 +56,20 @@ impl SafeCombination {
 
     /// SafeCombination with first trust radius `radius` for every direction.
     pub fn new(radius: f64) -> Self {
-        SafeCombination { initial: radius, direction: None, radii: Vec::new(), previous: None, steps: 0 }
+        SafeCombination { initial: radius, direction: None, blocks: None, radii: Vec::new(), previous: None, steps: 0 }
+    }
+
+    /// Up to this many parameter tensors get an Adam-shaped block each
+    /// ([`with_blocks`](Self::with_blocks)); beyond, the whole update is one.
+    pub const MAX_UPDATE_BLOCKS: usize = 6;
+
+    /// Structured directions: the whole negative gradient, `update`'s
+    /// proposal split into one block per parameter tensor (for
+    /// `safecombination_adam`, Adam's `m / (sqrt(v) + eps)` with its fixed
+    /// betas, at rate 1), and the previous step; each with its own radius.
+    pub fn with_blocks(mut self, update: Box<dyn DynTransform>) -> Self {
+        self.blocks = Some(Direction::update(update));
+        self
     }
 
     /// SafeCombination over a baseline's update (or the L-BFGS direction)
@@ -68,6 +84,7 @@ impl Optimizer for SafeCombination {
     fn name(&self) -> &'static str {
         match &self.direction {
             Some(d) if d.name() == "lbfgs" => "safecombination_lbfgs",
+            _ if self.blocks.is_some() => "safecombination_adam",
             _ => "safecombination",
         }
     }
@@ -78,11 +95,15 @@ impl Optimizer for SafeCombination {
             h.push(("direction".into(), d.name()));
             h.extend(d.hyperparameters().into_iter().map(|(k, v)| (format!("direction.{k}"), v)));
         }
+        if let Some(b) = &self.blocks {
+            h.push(("blocks".into(), b.name()));
+            h.extend(b.hyperparameters().into_iter().map(|(k, v)| (format!("blocks.{k}"), v)));
+        }
         h
     }
 
     fn reset(&mut self) {
-        if let Some(d) = &mut self.direction {
+        for d in [&mut self.direction, &mut self.blocks].into_iter().flatten() {
             d.reset();
         }
         self.radii.clear();
@@ -96,17 +117,29 @@ impl Optimizer for SafeCombination {
         // The candidate directions, each with its slot in `radii`.
         let neg: Vec<Tensor> = g.iter().map(|t| t.map(|x| -x)).collect();
         let mut slots: Vec<(usize, Vec<Tensor>)> = Vec::new();
-        if let Some(d) = &mut self.direction {
+        let update_slot = Self::MAX_BLOCKS + 2;
+        if let Some(b) = &mut self.blocks {
+            if global_norm(&neg) > 0.0 {
+                slots.push((0, neg.clone()));
+            }
+            let u = b.propose(&g, params);
+            if params.len() <= Self::MAX_UPDATE_BLOCKS {
+                for (p, block) in blocks(&u).into_iter().enumerate() {
+                    if global_norm(&block) > 0.0 {
+                        slots.push((update_slot + p, block));
+                    }
+                }
+            } else if global_norm(&u) > 0.0 {
+                slots.push((update_slot, u));
+            }
+        } else if let Some(d) = &mut self.direction {
             let v = d.propose(&g, params);
             if global_norm(&v) > 0.0 {
                 slots.push((0, v));
             }
         } else if params.len() <= Self::MAX_BLOCKS {
-            for p in 0..params.len() {
+            for (p, d) in blocks(&neg).into_iter().enumerate() {
                 if neg[p].norm() > 0.0 {
-                    let d = (0..params.len())
-                        .map(|q| if q == p { neg[q].clone() } else { Tensor::zeros(neg[q].shape()) })
-                        .collect();
                     slots.push((p, d));
                 }
             }
@@ -117,8 +150,9 @@ impl Optimizer for SafeCombination {
         if let Some(prev) = &self.previous {
             slots.push((momentum_slot, prev.clone()));
         }
-        if self.radii.len() < momentum_slot + 1 {
-            self.radii = vec![self.initial; momentum_slot + 1];
+        let slot_count = update_slot + Self::MAX_UPDATE_BLOCKS;
+        if self.radii.len() < slot_count {
+            self.radii = vec![self.initial; slot_count];
         }
         let mut radii: Vec<f64> = slots.iter().map(|(s, _)| self.radii[*s]).collect();
         let dirs: Vec<Vec<Tensor>> = slots.iter().map(|(_, d)| d.clone()).collect();
@@ -182,4 +216,11 @@ impl Optimizer for SafeCombination {
             ..StepRecord::default()
         })
     }
+}
+
+/// `d` split by tensor: block `p` is `d`'s tensor `p`, zeros elsewhere.
+fn blocks(d: &[Tensor]) -> Vec<Vec<Tensor>> {
+    (0..d.len())
+        .map(|p| d.iter().enumerate().map(|(q, t)| if q == p { t.clone() } else { Tensor::zeros(t.shape()) }).collect())
+        .collect()
 }

@@ -174,19 +174,35 @@ impl Optimizer for SafeRate {
         let mut last = None;
         let mut jet = None;
         let mut optimistic = None;
+        // The optimistic trial first: where it beats the point Taylor
+        // model's own minimum it beats the certified bound's value at any
+        // radius (see `Trial::beats_any_bound`), and no bound is needed.
+        let mut pending = None;
+        if self.optimistic {
+            let c = problem.taylor2(params, &v);
+            jet = Some(c);
+            optimistic = Some(false);
+            match Trial::new(problem, params, &v, c, f0) {
+                Some(t) if t.beats_any_bound(c, f0) => {
+                    optimistic = Some(true);
+                    taken = Some((t.size, t.x));
+                }
+                other => pending = other,
+            }
+        }
+        let mut certified = None;
         for _ in 0..MAX_RETRIES {
+            if taken.is_some() {
+                break;
+            }
             let plan = safe_rate::plan(problem.bounder(), params, &v, e);
             e = plan.eta_max;
-            if self.optimistic && optimistic.is_none() {
-                let c = problem.taylor2(params, &v);
-                jet = Some(c);
-                let trial = optimistic_trial(problem, params, &v, c, f0, plan.upper);
-                optimistic = Some(trial.is_some());
-                if let Some(t) = trial {
-                    taken = Some(t);
-                    last = Some(plan);
-                    break;
-                }
+            if let Some(t) = pending.take().filter(|t| t.f <= plan.upper) {
+                optimistic = Some(true);
+                certified = Some(plan.eta);
+                taken = Some((t.size, t.x));
+                last = Some(plan);
+                break;
             }
             if plan.eta == 0.0 {
                 last = Some(plan);
@@ -203,14 +219,22 @@ impl Optimizer for SafeRate {
             last = Some(plan);
         }
         let eta = taken.as_ref().map_or(0.0, |t| t.0);
-        let certified = last.as_ref().map_or(0.0, |p| p.eta);
         let diagnosis = problem.diagnosing().then(|| {
-            let c2_bound = last.as_ref().map_or(f64::INFINITY, |p| p.coefficients[2].hi());
+            // The bound's curvature, from a bound made for the diagnosis
+            // where the step needed none (the step is unchanged).
+            let c2_bound = match &last {
+                Some(p) => p.coefficients[2].hi(),
+                None => safe_rate::plan(problem.bounder(), params, &v, e).coefficients[2].hi(),
+            };
             diagnose(problem, params, &v, (eta, c2_bound, jet.map(|c| c[2])), e)
         });
-        // After an optimistic step the radius follows the certified step, as
-        // if it had been taken.
-        self.eta_max = trust::adapt(e, if optimistic == Some(true) { certified } else { eta });
+        // The radius follows the certified step (after an optimistic step,
+        // as if it had been taken); a step that made no bound leaves it.
+        self.eta_max = match (optimistic, certified) {
+            (Some(true), Some(c)) => trust::adapt(e, c),
+            (Some(true), None) => e,
+            _ => trust::adapt(e, eta),
+        };
         let mut update_norm = 0.0;
         if let Some((_, x_new)) = taken {
             update_norm = distance(&x_new, params);
@@ -230,24 +254,39 @@ impl Optimizer for SafeRate {
     }
 }
 
-/// The optimistic step: the minimizer `t = -c1 / (2 c2)` of the point Taylor
-/// quadratic along `v`, kept when its evaluated loss is below both the
-/// start's and the certified bound's value `upper` (so the step can only do
-/// better than the certified one, and the loss never increases). `None`
-/// where the point quadratic has no minimizer ahead, or the trial fails.
-fn optimistic_trial(
-    problem: &mut Problem<'_>,
-    params: &[Tensor],
-    v: &[Tensor],
-    [_, c1, c2]: [f64; 3],
-    f0: f64,
-    upper: f64,
-) -> Option<(f64, Vec<Tensor>)> {
-    let t = -c1 / (2.0 * c2);
-    if !(c1 < 0.0 && c2 > 0.0 && t.is_finite() && t > 0.0) {
-        return None;
+/// The optimistic trial: the minimizer `t = -c1 / (2 c2)` of the point
+/// Taylor quadratic along `v`, evaluated. It is kept when its loss is below
+/// the start's and the certified bound's value, so that it can only do
+/// better than the certified step, and the loss never increases.
+struct Trial {
+    size: f64,
+    x: Vec<Tensor>,
+    f: f64,
+}
+
+impl Trial {
+    /// The trial, where the point quadratic has a minimizer ahead and the
+    /// loss there is finite and below `f0`.
+    fn new(problem: &mut Problem<'_>, params: &[Tensor], v: &[Tensor], [_, c1, c2]: [f64; 3], f0: f64) -> Option<Self> {
+        let size = -c1 / (2.0 * c2);
+        if !(c1 < 0.0 && c2 > 0.0 && size.is_finite() && size > 0.0) {
+            return None;
+        }
+        let x = combine(params, &[(size, v)]);
+        let f = problem.value(&x);
+        (f.is_finite() && f < f0 && x.iter().all(Tensor::is_finite)).then_some(Trial { size, x, f })
     }
-    let x = combine(params, &[(t, v)]);
-    let f = problem.value(&x);
-    (f.is_finite() && f < f0 && f <= upper && x.iter().all(Tensor::is_finite)).then_some((t, x))
+
+    /// Whether the trial's loss is at most the point Taylor model's minimum
+    /// `f0 - c1^2 / (4 c2)`, taken with a margin of `1e-6` relative on `c1`
+    /// and `c2` for the rounding of the point pass. Then it is below the
+    /// certified bound's value over any radius `e`: that value is
+    /// `min_{[0, e]} c0 + c1 t + hi(C2) t^2`, and `hi(C2) >= c2` (`C2`
+    /// encloses `(h(t) - c0 - c1 t) / t^2` on `(0, e]`, whose limit at 0 is
+    /// `c2`), so it is at least `min_{t >= 0} c0 + c1 t + c2 t^2`.
+    fn beats_any_bound(&self, [_, c1, c2]: [f64; 3], f0: f64) -> bool {
+        const MARGIN: f64 = 1e-6;
+        let (c1, c2) = (c1.abs() * (1.0 + MARGIN), c2 * (1.0 - MARGIN));
+        self.f <= f0 - c1 * c1 / (4.0 * c2)
+    }
 }
