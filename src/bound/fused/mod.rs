@@ -13,7 +13,11 @@
 //!
 //! The pass covers the operations of the benchmark losses (parameters,
 //! constants, `+ - *`, division by a constant, squares, `exp`, `log`,
-//! `softplus`, sums, means, log-sum-exp, matrix products). Anything else, a
+//! `softplus`, `sigmoid`, `tanh`, `relu` (so `max`, `min` and `clip`),
+//! `abs`, sums, means, log-sum-exp, matrix products). The few elements
+//! whose rule is not one of the vectorized ones (an extremum of `sigma''`
+//! in the argument's range, a kink inside it) get the general pass's own
+//! enclosure, element by element. Anything else, a
 //! possibly undefined primitive, or a non-finite plane makes it decline
 //! (`None`), and the caller runs the general pass.
 
@@ -175,7 +179,9 @@ impl Fused2 {
 /// Whether the pass covers `op` at a varying node.
 fn covered(op: Op) -> bool {
     match op {
-        Op::Func(f, _) => matches!(f, Func::Exp | Func::Log | Func::Softplus),
+        Op::Func(f, _) => {
+            matches!(f, Func::Exp | Func::Log | Func::Softplus | Func::Sigmoid | Func::Tanh | Func::Relu | Func::Abs)
+        }
         Op::PowI(_, n) => n == 2,
         Op::PowF(..) | Op::Gather(..) => false,
         _ => true,
