@@ -377,6 +377,42 @@ fn fused_pass_on_smooth_and_kinked_activations() {
     }
 }
 
+/// Gathers on the fused pass: transposes, a slice, an index, a reshape
+/// and a broadcast between varying nodes.
+#[test]
+fn fused_pass_through_gathers() {
+    use majorize::{Graph, Sel, Shape};
+    let mut g = Graph::new();
+    let data: Vec<f64> = (0..20).map(|i| ((i * 13) % 20) as f64 / 8.0 - 1.1).collect();
+    let x = g.data("X", Tensor::new(Shape::Matrix(5, 4), data)).unwrap();
+    let w = g.param("W", Shape::Matrix(4, 3)).unwrap();
+    let b = g.param("b", Shape::Vector(2)).unwrap();
+    let wt = g.transpose(w);
+    let xt = g.transpose(x);
+    let p = g.matmul(wt, xt).unwrap();
+    let s = g.select(p, &[Sel::Range(1, 3), Sel::Range(0, 4)]).unwrap();
+    let s = g.func(Func::Tanh, s);
+    let flat = g.reshape(s, Shape::Vector(8)).unwrap();
+    let first = g.select(flat, &[Sel::At(5)]).unwrap();
+    let bb = g.broadcast_to(b, Shape::Matrix(4, 2)).unwrap();
+    let st = g.transpose(s);
+    let d = g.sub(st, bb).unwrap();
+    let r = g.func(Func::Relu, d);
+    let sq = g.powi(r, 2);
+    let total = g.sum(sq, None).unwrap();
+    let loss = g.add(total, first).unwrap();
+    let init = g.params().iter().map(|p| Tensor::zeros(p.shape)).collect();
+    let model = Model::new(g, loss, init).unwrap();
+    let vals: Vec<f64> = (0..14).map(|i| (i as f64 - 6.2) / 7.0).collect();
+    let dir: Vec<f64> = (0..14).map(|i| ((i * 5) % 14) as f64 / 10.0 - 0.55).collect();
+    let (x, v) = (params_from(&model, &vals), params_from(&model, &dir));
+    let b = Bounder::new(&model.graph, model.loss);
+    for e in [1.0 / 64.0, 0.5] {
+        assert!(b.fused2(&x, &v, e).is_some(), "e = {e}: the fused pass declined");
+        check_line(&model, &x, &v, e).unwrap_or_else(|err| panic!("e = {e}: {err}"));
+    }
+}
+
 proptest! {
     #![proptest_config(common::config(200))]
 

@@ -39,13 +39,14 @@ pub fn instr() -> impl Strategy<Value = Instr> {
 
 /// Whether the fused degree-2 line pass covers what `ins` builds (see
 /// [`apply`]): its primitives (exp, log, softplus, sigmoid, tanh, relu,
-/// abs), `+ - *`, squares, matrix products, reductions, max, min and clip;
-/// not a division by a varying node, other powers, or a gather.
+/// abs), `+ - *`, squares, matrix products, reductions, max, min, clip,
+/// transposes, selections, reshapes and broadcasts; not a division by a
+/// varying node or other powers.
 pub fn fused_covers(ins: &Instr) -> bool {
     use Func::*;
     match ins.code {
         0..=9 => matches!(Func::ALL[(ins.a / 7) % Func::ALL.len()], Exp | Log | Softplus | Sigmoid | Tanh | Relu | Abs),
-        22..=23 | 26..=27 | 37..=39 => false,
+        22..=23 | 26..=27 => false,
         24..=25 => ins.b.is_multiple_of(3),
         _ => true,
     }
