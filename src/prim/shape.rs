@@ -171,19 +171,24 @@ pub fn second_derivative_monotone(f: Func, y: Interval) -> Option<bool> {
     match f {
         Func::Exp => Some(true),
         Func::Log if y.lo() > 0.0 => Some(true),
-        Func::Sigmoid | Func::Tanh => {
-            let e = if f == Func::Sigmoid { SIGMOID2_EXTREMUM } else { TANH2_EXTREMUM };
-            let m = EXTREMUM_TOLERANCE;
-            if y.hi() < -e - m || y.lo() > e + m {
-                Some(true)
-            } else if y.lo() > -e + m && y.hi() < e - m {
-                Some(false)
-            } else {
-                None
-            }
-        }
+        Func::Sigmoid | Func::Tanh => match logistic_second_derivative_runs(f == Func::Tanh, y.lo(), y.hi()) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// [`second_derivative_monotone`] for sigmoid (`tanh` false) or tanh over
+/// `[lo, hi]`, branch-free for vectorized loops: whether `sigma''` is
+/// increasing there, and whether it is decreasing (neither where an
+/// extremum is within [`EXTREMUM_TOLERANCE`]).
+#[inline(always)]
+pub fn logistic_second_derivative_runs(tanh: bool, lo: f64, hi: f64) -> (bool, bool) {
+    let e = if tanh { TANH2_EXTREMUM } else { SIGMOID2_EXTREMUM };
+    let m = EXTREMUM_TOLERANCE;
+    ((hi < -e - m) | (lo > e + m), (lo > -e + m) & (hi < e - m))
 }
 
 /// What is known about `sigma^(k)` on a region.

@@ -37,6 +37,26 @@ pub fn instr() -> impl Strategy<Value = Instr> {
     (0u8..43, 0usize..1000, 0usize..1000, -2.0f64..2.0).prop_map(|(code, a, b, c)| Instr { code, a, b, c })
 }
 
+/// Whether the fused degree-2 line pass covers what `ins` builds (see
+/// [`apply`]): its primitives (exp, log, softplus, sigmoid, tanh, relu,
+/// abs), `+ - *`, squares, matrix products, reductions, max, min, clip,
+/// transposes, selections, reshapes and broadcasts; not a division by a
+/// varying node or other powers.
+pub fn fused_covers(ins: &Instr) -> bool {
+    use Func::*;
+    match ins.code {
+        0..=9 => matches!(Func::ALL[(ins.a / 7) % Func::ALL.len()], Exp | Log | Softplus | Sigmoid | Tanh | Relu | Abs),
+        22..=23 | 26..=27 => false,
+        24..=25 => ins.b.is_multiple_of(3),
+        _ => true,
+    }
+}
+
+/// An instruction the fused pass covers: programs of them run on it.
+pub fn fused_instr() -> impl Strategy<Value = Instr> {
+    instr().prop_filter("covered by the fused pass", fused_covers)
+}
+
 /// `x^2 + c` with c in [0.25, 2.25): a positive argument for domain-limited primitives.
 fn positive(g: &mut Graph, x: NodeId, c: f64) -> NodeId {
     let sq = g.powi(x, 2);

@@ -13,9 +13,14 @@
 //!
 //! The pass covers the operations of the benchmark losses (parameters,
 //! constants, `+ - *`, division by a constant, squares, `exp`, `log`,
-//! `softplus`, sums, means, log-sum-exp, matrix products). Anything else, a
-//! possibly undefined primitive, or a non-finite plane makes it decline
-//! (`None`), and the caller runs the general pass.
+//! `softplus`, `sigmoid`, `tanh`, `relu` (so `max`, `min` and `clip`),
+//! `abs`, sums, means, log-sum-exp, matrix products, and gathers:
+//! transposes, selections, reshapes, broadcasts). The few elements whose
+//! rule is not one of the vectorized ones (an extremum of `sigma''` in the
+//! argument's range, a kink inside it) get the general pass's own
+//! enclosure, element by element. Anything else, a possibly undefined
+//! primitive, or a non-finite plane makes it decline (`None`), and the
+//! caller runs the general pass.
 
 mod lanes;
 mod midrad;
@@ -175,9 +180,11 @@ impl Fused2 {
 /// Whether the pass covers `op` at a varying node.
 fn covered(op: Op) -> bool {
     match op {
-        Op::Func(f, _) => matches!(f, Func::Exp | Func::Log | Func::Softplus),
+        Op::Func(f, _) => {
+            matches!(f, Func::Exp | Func::Log | Func::Softplus | Func::Sigmoid | Func::Tanh | Func::Relu | Func::Abs)
+        }
         Op::PowI(_, n) => n == 2,
-        Op::PowF(..) | Op::Gather(..) => false,
+        Op::PowF(..) => false,
         _ => true,
     }
 }
@@ -339,8 +346,12 @@ impl Domain for Pass<'_> {
         midrad::matmul(slot, inp.get(a), sa, inp.get(b), sb, e);
         self.ok &= slot.finite();
     }
-    fn gather(&mut self, _: NodeId, _: NodeId, _: &[usize]) {
-        // Not covered (see `covered`): plans with a varying gather decline.
-        self.decline();
+    fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
+        if !self.ok {
+            return;
+        }
+        let deg = self.deg(a);
+        let (slot, inp) = self.split(out, deg);
+        ops::gather(slot, inp.get(a), index);
     }
 }

@@ -68,6 +68,16 @@ pub(super) fn expand(out: &mut Planes, a: &Planes, shape: Shape) {
     }
 }
 
+/// `out[k] = a[index[k]]` (a transpose, a selection, a reshape or a
+/// broadcast): every plane copied, exactly.
+pub(super) fn gather(out: &mut Planes, a: &Planes, index: &[usize]) {
+    for (dst, src) in out.v.iter_mut().zip(&a.v) {
+        for (d, &i) in dst.iter_mut().zip(index) {
+            *d = src[i];
+        }
+    }
+}
+
 /// `a op b` with broadcasting; `false` where the pass declines (a divisor
 /// whose range holds 0).
 pub(super) fn binary(out: &mut Planes, op: Binary, a: &Planes, b: &Planes, e: f64) -> bool {
