@@ -4,7 +4,7 @@
 mod common;
 
 use common::{example, instr, params_from, random_model};
-use majorize::optim::{self, FullMm, QuasiNewton, RunOptions, RunResult, SafeCombination, SafeRate};
+use majorize::optim::{self, Alternating, FullMm, QuasiNewton, RunOptions, RunResult, SafeCombination, SafeRate};
 use majorize::{Evaluator, Model, Optimizer, Problem, Shape, Tensor, lang};
 use proptest::prelude::*;
 
@@ -32,6 +32,7 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
             Box::new(SafeCombination::default().with_direction(Box::new(QuasiNewton { memory: 10 }))),
         ),
         ("fullmm", Box::new(FullMm::default())),
+        ("lastlayer", Box::new(Alternating::default())),
     ]
 }
 

@@ -122,7 +122,7 @@ impl Kinks {
 /// shape with constant `alpha != 0` and `beta`.
 pub fn recognise(graph: &Graph, root: NodeId) -> Option<Kinks> {
     let mut summands = Vec::new();
-    flatten(graph, root, 1.0, &mut summands);
+    flatten(graph, root, 1.0, true, &mut summands);
     let offsets: Vec<usize> = graph
         .params()
         .iter()
@@ -150,24 +150,27 @@ pub fn recognise(graph: &Graph, root: NodeId) -> Option<Kinks> {
     (!terms.is_empty()).then_some(Kinks { pieces, smooth, terms })
 }
 
-/// The summands of `id` with their signs.
-fn flatten(graph: &Graph, id: NodeId, sign: f64, out: &mut Vec<(NodeId, f64)>) {
+/// The summands of `id` with their signs, split through `+`, `-` and
+/// negation (through `+` and `-` only between scalars when `scalar_only`;
+/// otherwise the summands may be broadcast to `id`'s shape).
+pub(crate) fn flatten(graph: &Graph, id: NodeId, sign: f64, scalar_only: bool, out: &mut Vec<(NodeId, f64)>) {
+    let split = !scalar_only || graph.shape(id) == Shape::Scalar;
     match graph.node(id).op {
-        Op::Add(a, b) if graph.shape(id) == Shape::Scalar => {
-            flatten(graph, a, sign, out);
-            flatten(graph, b, sign, out);
+        Op::Add(a, b) if split => {
+            flatten(graph, a, sign, scalar_only, out);
+            flatten(graph, b, sign, scalar_only, out);
         }
-        Op::Sub(a, b) if graph.shape(id) == Shape::Scalar => {
-            flatten(graph, a, sign, out);
-            flatten(graph, b, -sign, out);
+        Op::Sub(a, b) if split => {
+            flatten(graph, a, sign, scalar_only, out);
+            flatten(graph, b, -sign, scalar_only, out);
         }
-        Op::Neg(a) => flatten(graph, a, -sign, out),
+        Op::Neg(a) => flatten(graph, a, -sign, scalar_only, out),
         _ => out.push((id, sign)),
     }
 }
 
 /// A scalar constant of the graph.
-fn scalar(graph: &Graph, id: NodeId) -> Option<f64> {
+pub(crate) fn scalar(graph: &Graph, id: NodeId) -> Option<f64> {
     match graph.node(id).op {
         Op::Const(c) => Some(c.get()),
         Op::Neg(a) => scalar(graph, a).map(|v| -v),

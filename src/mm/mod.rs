@@ -5,12 +5,14 @@
 //! orthant) and [`full_mm`] (every coordinate over a box around the point);
 //! kink handling: the separable kink terms of a loss ([`kinks`]), proximal
 //! MM that keeps them exact ([`prox`]: full MM's box, the proximal gradient
-//! ray) and the exact minimization along a ray ([`ray`]); the trust-region
+//! ray) and the exact minimization along a ray ([`ray`]); exact steps for a
+//! network's last linear layer ([`last_layer`]); the trust-region
 //! adaptation ([`trust`]); and the small quadratic programs they solve,
 //! with faer ([`quadratic`]); and the diagnosis of a step ([`diagnose`]). Each rule returns a plan
 //! whose bound promises a strict decrease, or a zero step. It uses the
-//! `interval`, `tensor`, `expr` and `bound` layers; the optimizers that run
-//! these plans live in `optim`.
+//! `interval`, `tensor`, `expr`, `plan`, `eval` (for the last layer's
+//! input) and `bound` layers; the optimizers that run these plans live in
+//! `optim`.
 //!
 //! ```
 //! use majorize::{Tensor, bound::Bounder, lang, mm};
@@ -24,6 +26,7 @@
 pub mod diagnose;
 pub mod full_mm;
 pub mod kinks;
+pub mod last_layer;
 pub mod prox;
 pub mod quadratic;
 pub mod ray;

@@ -47,7 +47,7 @@ pub use greedy::{GreedyAdam, GreedySgdm, GreedyState, Selection};
 pub use lbfgs::{Cg, Lbfgs, Memory, QuasiNewton, QuasiNewtonState};
 pub use linesearch::{Found, MoreThuente};
 pub use lion::{Lion, Roaree, ScaleBySign, Surrogate};
-pub use majorizers::{Direction, FullMm, SafeCombination, SafeRate};
+pub use majorizers::{Alternating, Direction, FullMm, SafeCombination, SafeRate};
 pub use normalized::{Normalized, NormalizedState};
 pub use optimizer::{Optimizer, Stateful, StepRecord, apply_updates, check_finite};
 pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};

@@ -9,6 +9,7 @@ use crate::bound::Bounder;
 use crate::eval::{Evaluator, jet_on};
 use crate::expr::{Func, Graph, Model, NodeId, Op};
 use crate::mm::kinks;
+use crate::mm::last_layer::{self, LastLayer};
 use crate::mm::prox::Smooth;
 use crate::tensor::Tensor;
 
@@ -26,6 +27,8 @@ pub struct Problem<'g> {
     bounder: OnceCell<Bounder<'g>>,
     /// The smooth part when the loss has separable kink terms.
     smooth: OnceCell<Option<Smooth<'g>>>,
+    /// The last linear layer, when the loss ends in one.
+    last_layer: OnceCell<Option<LastLayer>>,
     /// The parameters of the last forward pass, whose values the evaluator holds.
     forward_at: Option<Vec<Tensor>>,
     evaluations: usize,
@@ -46,6 +49,7 @@ impl<'g> Problem<'g> {
             evaluator: Evaluator::new(graph, loss),
             bounder: OnceCell::new(),
             smooth: OnceCell::new(),
+            last_layer: OnceCell::new(),
             forward_at: None,
             evaluations: 0,
             gradients: 0,
@@ -129,6 +133,13 @@ impl<'g> Problem<'g> {
     fn split(&self) -> Option<&Smooth<'g>> {
         let (graph, root) = (self.evaluator.graph(), self.evaluator.root());
         self.smooth.get_or_init(|| kinks::recognise(graph, root).map(|k| Smooth::new(graph, k))).as_ref()
+    }
+
+    /// The loss's last linear layer and its head, or `None` when it has
+    /// none ([`last_layer::recognise`]). Recognised on first use.
+    pub fn last_layer(&self) -> Option<&LastLayer> {
+        let (graph, root) = (self.evaluator.graph(), self.evaluator.root());
+        self.last_layer.get_or_init(|| last_layer::recognise(graph, root)).as_ref()
     }
 
     /// Where the loss sits on a kink at `params`: for each of `abs` and

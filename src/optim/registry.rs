@@ -130,6 +130,11 @@ pub fn majorizers() -> Vec<Entry> {
     ];
     const RADIUS: &[Key] =
         &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
+    const LAST_LAYER: &[Key] = &[Key {
+        name: "inner",
+        default: KeyDefault::Word("saferate_lbfgs", &["saferate_lbfgs", "saferate", "safecombination", "fullmm"]),
+        help: "the optimizer stepping after each exact step (with its defaults)",
+    }];
     vec![
         Entry {
             name: "saferate",
@@ -194,6 +199,18 @@ pub fn majorizers() -> Vec<Entry> {
                 let adam = super::find(super::baselines(), "adam")?;
                 let update = adam.direction(&super::options(&adam, Some(1.0), None)?)?;
                 Ok(Box::new(SafeCombination::new(radius).with_blocks(update)))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "lastlayer",
+            summary: "exact steps on a network's last linear layer (squared error, or Böhning's bound on cross-entropy), each followed by one step of `inner`",
+            keys: LAST_LAYER,
+            build: |o| {
+                let inner = o.word("inner");
+                let entry = find(majorizers(), inner)?;
+                let inner = entry.build(&super::Options::defaults(entry.name, entry.keys))?;
+                Ok(Box::new(super::Alternating::new(inner)))
             },
             direction: None,
         },

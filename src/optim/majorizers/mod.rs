@@ -6,11 +6,13 @@
 //! a pole the exact line missed), is refused and the trust region shrinks,
 //! so the loss never increases and stays finite.
 
+mod alternating;
 mod direction;
 mod full_mm;
 mod safe_combination;
 mod safe_rate;
 
+pub use alternating::Alternating;
 pub use direction::Direction;
 pub use full_mm::FullMm;
 pub use safe_combination::SafeCombination;
