@@ -194,7 +194,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
     if let Some(path) = &args.plot {
         draw(path, &args.loss, optimizer.name(), &result)?;
     }
-    report(args, &model, optimizer.as_ref(), &result);
+    report(args, &model, optimizer.as_ref(), &result, problem.counts());
     outcome(&model, &result)
 }
 
@@ -266,7 +266,13 @@ fn draw(path: &str, loss: &str, name: &str, result: &RunResult) -> Result<(), Er
     Ok(plot::write(path, &plot::Plot { title: &title, x_label: "step", y_label: "loss", series, log_y })?)
 }
 
-fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result: &RunResult) {
+fn report(
+    args: &MinimizeArgs,
+    model: &Model,
+    optimizer: &dyn Optimizer,
+    result: &RunResult,
+    counts: (usize, usize, usize),
+) {
     let seconds = result.trace.last().map_or(0.0, |p| p.seconds);
     if args.json {
         let hyper: Map<String, Value> =
@@ -300,6 +306,7 @@ fn report(args: &MinimizeArgs, model: &Model, optimizer: &dyn Optimizer, result:
             "hyperparameters": hyper,
             "stop_reason": result.stop.to_string(),
             "seconds": seconds,
+            "passes": { "evaluations": counts.0, "gradients": counts.1, "bounds": counts.2 },
             "trace": trace,
         });
         outln!("{out}");

@@ -114,28 +114,51 @@ impl JetPass<'_> {
     /// derivatives at the element's value.
     fn compose(&mut self, out: NodeId, a: NodeId, f: impl Fn(f64) -> [f64; 3]) {
         let a = self.get(a);
+        let derivs: Vec<[f64; 3]> = a.c0.data().iter().map(|&x| f(x)).collect();
+        self.compose_with(out, &a, &derivs);
+    }
+
+    /// `u(z) = c0 + c1 z + c2 z^2` through `f` with `derivs[k] = [f, f', f'']`
+    /// at element `k`'s value: `c1' = f' c1`, `c2' = f' c2 + f'' c1^2 / 2`.
+    fn compose_with(&mut self, out: NodeId, a: &Jet, derivs: &[[f64; 3]]) {
         let shape = a.c0.shape();
-        let [u0, u1, u2] = a.full(shape);
-        let n = shape.len();
-        let (mut c0, mut c1, mut c2) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
-        for k in 0..n {
-            let [y, d1, d2] = f(u0.data()[k]);
-            let (b, c) = (u1.data()[k], u2.data()[k]);
-            c0[k] = y;
-            c1[k] = d1 * b;
-            c2[k] = d1 * c + 0.5 * d2 * b * b;
-        }
-        self.set(
-            out,
-            Jet { c0: Tensor::new(shape, c0), c1: Some(Tensor::new(shape, c1)), c2: Some(Tensor::new(shape, c2)) },
-        );
+        let zero = vec![0.0; shape.len()];
+        let u1 = a.c1.as_ref().map_or(&zero[..], |t| t.data());
+        let u2 = a.c2.as_ref().map_or(&zero[..], |t| t.data());
+        let c0 = derivs.iter().map(|d| d[0]).collect();
+        let c1 = derivs.iter().zip(u1).map(|(d, b)| d[1] * b).collect();
+        let c2 = derivs.iter().zip(u1.iter().zip(u2)).map(|(d, (b, c))| d[1] * c + 0.5 * d[2] * b * b).collect();
+        let t = |v| Some(Tensor::new(shape, v));
+        self.set(out, Jet { c0: Tensor::new(shape, c0), c1: t(c1), c2: t(c2) });
     }
 }
 
-/// The value and first two derivatives of a primitive at `x`.
-fn derivs(f: Func, x: f64) -> [f64; 3] {
-    let d = point::apply(f, &Dual2::new(x, 1.0, 0.0));
-    [d.re, d.v1, d.v2]
+/// The value and first two derivatives of a primitive at `x`: the value
+/// from the vectorized kernel (as the forward pass has it), the
+/// derivatives in closed form from it where they are short, else through
+/// num-dual's `Dual2`.
+fn derivs(f: Func, x: &[f64]) -> Vec<[f64; 3]> {
+    let mut y = vec![0.0; x.len()];
+    super::kernels::map(f, x, &mut y);
+    x.iter()
+        .zip(&y)
+        .map(|(&x, &y)| {
+            let d1 = point::derivative(f, x, y);
+            let d2 = match f {
+                Func::Exp | Func::Expm1 => d1,
+                Func::Log => -d1 * d1,
+                Func::Log1p => -d1 * d1,
+                Func::Sqrt => -0.5 * d1 / x,
+                Func::Sigmoid => d1 * (1.0 - 2.0 * y),
+                Func::Softplus => d1 * (1.0 - d1),
+                Func::Tanh => -2.0 * y * d1,
+                Func::Relu | Func::Abs => 0.0,
+                Func::Sin | Func::Cos => -y,
+                _ => point::apply(f, &Dual2::new(x, 1.0, 0.0)).v2,
+            };
+            [y, d1, d2]
+        })
+        .collect()
 }
 
 impl Domain for JetPass<'_> {
@@ -201,7 +224,9 @@ impl Domain for JetPass<'_> {
     }
 
     fn func(&mut self, out: NodeId, f: Func, a: NodeId) {
-        self.compose(out, a, |x| derivs(f, x));
+        let a = self.get(a);
+        let d = derivs(f, a.c0.data());
+        self.compose_with(out, &a, &d);
     }
 
     fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>) {
