@@ -17,4 +17,4 @@ mod square;
 pub(crate) use ratio::Elements;
 // The recogniser's whole vocabulary, for the passes that build on heads.
 #[allow(unused_imports)]
-pub(crate) use recognise::{Head, Heads, Kind, recognise};
+pub(crate) use recognise::{Head, Heads, Kind, recognise, scalar};

@@ -2,7 +2,10 @@
 //! summands' enclosures.
 
 use super::recognise::{Heads, Kind};
-use super::{softmax, square};
+use rayon::prelude::*;
+
+use super::softmax::Row;
+use super::square;
 use crate::bound::ieval::IVal;
 use crate::expr::{Graph, NodeId};
 use crate::interval::Interval;
@@ -54,26 +57,37 @@ impl Heads {
 }
 
 /// The sum over the rows of the logits `z` (shape `shape`) of the row
-/// ratios, targets `y`.
+/// ratios, targets `y`: blocks of rows in parallel, each summed in order
+/// and the blocks' sums in order, so that the result does not depend on
+/// the threads.
 fn softmax_rows(shape: Shape, z: &Elements, y: &IVal, e: f64) -> Interval {
+    const BLOCK: usize = 128;
     let k = match shape {
         Shape::Matrix(_, k) => k,
         s => s.len(),
     };
-    let mut sum = Interval::ZERO;
-    let (mut a, mut b, mut w) = (Vec::with_capacity(k), Vec::with_capacity(k), Vec::with_capacity(k));
-    for (row, targets) in z.chunks(k).zip(y.chunks(k)) {
-        a.clear();
-        b.clear();
-        w.clear();
-        for c in row {
-            a.push(c[0]);
-            b.push(c[1]);
-            w.push(c[2]);
-        }
-        sum += softmax::row_ratio(&a, &b, &w, targets, e);
-    }
-    sum
+    let blocks: Vec<Interval> = z
+        .par_chunks(k * BLOCK)
+        .zip(y.par_chunks(k * BLOCK))
+        .map(|(zb, yb)| {
+            let mut row = Row::default();
+            let (mut a, mut b, mut w) = (Vec::with_capacity(k), Vec::with_capacity(k), Vec::with_capacity(k));
+            let mut sum = Interval::ZERO;
+            for (zr, targets) in zb.chunks(k).zip(yb.chunks(k)) {
+                a.clear();
+                b.clear();
+                w.clear();
+                for c in zr {
+                    a.push(c[0]);
+                    b.push(c[1]);
+                    w.push(c[2]);
+                }
+                sum += row.ratio(&a, &b, &w, targets, e);
+            }
+            sum
+        })
+        .collect();
+    blocks.into_iter().sum()
 }
 
 /// The sum over the elements of `(z - y)^2` of the ratios' upper bounds

@@ -74,35 +74,35 @@ pub(crate) fn recognise(graph: &Graph, root: NodeId) -> Option<Heads> {
 
 /// The scalar summands of `id` with enclosures of their exact factors.
 fn summands_of(graph: &Graph, id: NodeId, w: Interval, out: &mut Vec<(NodeId, Interval)>) {
-    let scalar = graph.shape(id) == Shape::Scalar;
+    let one = graph.shape(id) == Shape::Scalar;
     match graph.node(id).op {
-        Op::Add(a, b) if scalar => {
+        Op::Add(a, b) if one => {
             summands_of(graph, a, w, out);
             summands_of(graph, b, w, out);
         }
-        Op::Sub(a, b) if scalar => {
+        Op::Sub(a, b) if one => {
             summands_of(graph, a, w, out);
             summands_of(graph, b, -w, out);
         }
         Op::Neg(a) => summands_of(graph, a, -w, out),
-        Op::Mul(a, b) if scalar => match (constant(graph, a), constant(graph, b)) {
+        Op::Mul(a, b) if one => match (scalar(graph, a), scalar(graph, b)) {
             (Some(c), _) => summands_of(graph, b, w * c, out),
             (_, Some(c)) => summands_of(graph, a, w * c, out),
             _ => out.push((id, w)),
         },
-        Op::Div(a, b) if scalar && constant(graph, b).is_some_and(|c| c != 0.0) => {
-            let c = constant(graph, b).unwrap_or(1.0);
+        Op::Div(a, b) if one && scalar(graph, b).is_some_and(|c| c != 0.0) => {
+            let c = scalar(graph, b).unwrap_or(1.0);
             summands_of(graph, a, w / Interval::point(c), out);
         }
         _ => out.push((id, w)),
     }
 }
 
-/// A scalar constant.
-fn constant(graph: &Graph, id: NodeId) -> Option<f64> {
+/// A scalar constant of the graph (a number, or its negation).
+pub(crate) fn scalar(graph: &Graph, id: NodeId) -> Option<f64> {
     match graph.node(id).op {
         Op::Const(c) => Some(c.get()),
-        Op::Neg(a) => constant(graph, a).map(|v| -v),
+        Op::Neg(a) => scalar(graph, a).map(|v| -v),
         _ => None,
     }
 }

@@ -4,92 +4,197 @@
 //! Bennett's inequality capped by Böhning's; docs/mm.md ("Loss heads")
 //! has the proof.
 
-use crate::interval::Interval;
+use crate::interval::{Interval, add_up, mul_up};
 
-/// An interval `[lo, hi]` with `(H(z(t)) - c0 - c1 t) / t^2` in it for
-/// every `t` in `(0, e]`, `c0, c1` the exact Taylor coefficients of
-/// `H(z(t))`; `a, b, w` enclose the logits' coefficients (`a`, `b` those
-/// at `t = 0`, exactly; `w` the remainder over `[0, e]`) and `y` the
-/// targets. `ENTIRE` where an input is not finite.
-///
-/// # Panics
-/// If the slices differ in length.
-#[track_caller]
-pub(crate) fn row_ratio(a: &[Interval], b: &[Interval], w: &[Interval], y: &[Interval], e: f64) -> Interval {
-    let k = a.len();
-    assert!(b.len() == k && w.len() == k && y.len() == k, "one coefficient of each kind per class");
-    if ![a, b, w, y].iter().all(|s| s.iter().all(|x| x.is_finite())) {
-        return Interval::ENTIRE;
-    }
-    // H(z) = logsumexp(delta) with delta = z - (y . z) 1: every coordinate
-    // of delta is increasing in H, and p = softmax(a) = softmax(delta(0)).
-    let p = softmax(a);
-    let beta = shifted(b, y);
-    let omega = shifted(w, y);
-    let u: Vec<f64> = omega.iter().map(|o| o.hi()).collect();
-    let at_e: Vec<Interval> = beta.iter().zip(&u).map(|(&x, &u)| x + Interval::point(u) * e).collect();
-    let ends = [beta.as_slice(), at_e.as_slice()];
-    let var = ends.iter().map(|x| variance_hi(&p, x)).fold(0.0, f64::max);
-    let spread = ends.iter().map(|x| spread_hi(&p, x)).fold(0.0, f64::max);
-    let centred = ends.iter().map(|x| centred_hi(x)).fold(0.0, f64::max);
-    let bennett = if var == 0.0 {
-        0.0
-    } else {
-        let h = (Interval::point(var) * phi_hi((Interval::point(e) * spread).hi())).hi();
-        if h.is_nan() { f64::INFINITY } else { h }
-    };
-    let bohning = (Interval::point(centred) * 0.25).hi();
-    let mean_u: Interval = p.iter().zip(&u).map(|(&p, &u)| p * u).sum();
-    let hi = (mean_u + Interval::point(bennett.min(bohning))).hi();
-    // Convexity: logsumexp(delta) >= logsumexp(delta(0)) + p . (delta - delta(0)).
-    let lo = p.iter().zip(&omega).map(|(&p, &o)| p * o).sum::<Interval>().lo();
-    if lo.is_nan() || hi.is_nan() { Interval::ENTIRE } else { Interval::new(lo, hi.max(lo)) }
+/// The unit roundoff of round-to-nearest doubles.
+const U: f64 = f64::EPSILON / 2.0;
+
+/// Each rounding's absolute error below the normal range, summed generously.
+const TINY: f64 = 1e-300;
+
+/// The softmax head's bound for one row, with buffers reused from one
+/// row to the next.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Row {
+    p_lo: Vec<f64>,
+    p_hi: Vec<f64>,
+    beta: Vec<Interval>,
+    omega: Vec<Interval>,
+    x_lo: Vec<f64>,
+    x_hi: Vec<f64>,
+    support: Vec<usize>,
 }
 
-/// `softmax(a)`, each probability enclosed (shifted by the largest centre,
-/// so that no exponential overflows).
-fn softmax(a: &[Interval]) -> Vec<Interval> {
-    let m = a.iter().map(|x| x.mid()).fold(f64::NEG_INFINITY, f64::max);
-    let ex: Vec<Interval> = a.iter().map(|&x| (x - m).exp()).collect();
-    let total: Interval = ex.iter().copied().sum();
-    ex.into_iter().map(|x| x / total).collect()
-}
-
-/// `x_j - sum_k y_k x_k` for every `j`, written `(1 - y_j) x_j - sum_{k != j}
-/// y_k x_k` so that `x_j` enters once: exactly 0 at a one-hot target.
-fn shifted(x: &[Interval], y: &[Interval]) -> Vec<Interval> {
-    let support: Vec<usize> = (0..y.len()).filter(|&k| y[k] != Interval::ZERO).collect();
-    let total: Interval = support.iter().map(|&k| y[k] * x[k]).sum();
-    (0..x.len())
-        .map(|j| {
-            if y[j] == Interval::ZERO {
-                return x[j] - total;
+impl Row {
+    /// An interval `[lo, hi]` with `(H(z(t)) - c0 - c1 t) / t^2` in it for
+    /// every `t` in `(0, e]`, `c0, c1` the exact Taylor coefficients of
+    /// `H(z(t))`; `a, b, w` enclose the logits' coefficients (`a`, `b` those
+    /// at `t = 0`, exactly; `w` the remainder over `[0, e]`) and `y` the
+    /// targets. `ENTIRE` where an input is not finite.
+    ///
+    /// # Panics
+    /// If the slices differ in length.
+    #[track_caller]
+    pub(crate) fn ratio(&mut self, a: &[Interval], b: &[Interval], w: &[Interval], y: &[Interval], e: f64) -> Interval {
+        let k = a.len();
+        assert!(b.len() == k && w.len() == k && y.len() == k, "one coefficient of each kind per class");
+        if ![a, b, w, y].iter().all(|s| s.iter().all(|x| x.is_finite())) || !e.is_finite() {
+            return Interval::ENTIRE;
+        }
+        // H(z) = logsumexp(delta) with delta = z - (y . z) 1: every coordinate
+        // of delta is increasing in H, and p = softmax(a) = softmax(delta(0)).
+        self.softmax(a);
+        self.support.clear();
+        self.support.extend((0..k).filter(|&j| y[j] != Interval::ZERO));
+        shifted(b, y, &self.support, &mut self.beta);
+        shifted(w, y, &self.support, &mut self.omega);
+        let (p_lo, p_hi) = (&self.p_lo, &self.p_hi);
+        // u = hi(omega): E_p u from above, E_p omega from below (convexity).
+        let mean_u = signed_sum(self.omega.iter().enumerate().map(|(j, o)| {
+            let u = o.hi();
+            (if u >= 0.0 { p_hi[j] } else { p_lo[j] }) * u
+        }));
+        let mean_omega = signed_sum(self.omega.iter().enumerate().map(|(j, o)| {
+            let l = o.lo();
+            (if l >= 0.0 { p_lo[j] } else { p_hi[j] }) * l
+        }));
+        // The moments at t = 0 (beta), and at t = e (beta + e u) unless u = 0.
+        self.x_lo.clear();
+        self.x_hi.clear();
+        self.x_lo.extend(self.beta.iter().map(|x| x.lo()));
+        self.x_hi.extend(self.beta.iter().map(|x| x.hi()));
+        let mut m = moments(p_lo, p_hi, &self.x_lo, &self.x_hi);
+        if self.omega.iter().any(|o| o.hi() != 0.0) {
+            for (j, o) in self.omega.iter().enumerate() {
+                let u = o.hi();
+                self.x_lo[j] = -add_up(-self.x_lo[j], mul_up(e, -u));
+                self.x_hi[j] = add_up(self.x_hi[j], mul_up(e, u));
             }
-            let others: Interval = support.iter().filter(|&&k| k != j).map(|&k| y[k] * x[k]).sum();
-            (Interval::ONE - y[j]) * x[j] - others
-        })
-        .collect()
+            let at_e = moments(p_lo, p_hi, &self.x_lo, &self.x_hi);
+            m = Moments {
+                var: m.var.max(at_e.var),
+                spread: m.spread.max(at_e.spread),
+                centred: m.centred.max(at_e.centred),
+            };
+        }
+        let bennett = if m.var == 0.0 {
+            0.0
+        } else {
+            let h = mul_up(m.var, phi_hi(mul_up(e, m.spread)));
+            if h.is_nan() { f64::INFINITY } else { h }
+        };
+        let bohning = mul_up(m.centred, 0.25);
+        let hi = add_up(mean_u.1, bennett.min(bohning));
+        let lo = mean_omega.0;
+        if lo.is_nan() || hi.is_nan() { Interval::ENTIRE } else { Interval::new(lo, hi.max(lo)) }
+    }
+
+    /// `softmax(a)` enclosed in `[p_lo, p_hi]`, shifted by the largest
+    /// centre so that no exponential overflows.
+    fn softmax(&mut self, a: &[Interval]) {
+        let m = a.iter().map(|x| x.mid()).fold(f64::NEG_INFINITY, f64::max);
+        self.p_lo.clear();
+        self.p_hi.clear();
+        let mut total = Interval::ZERO;
+        for &x in a {
+            let ex = exp_thin(x - m);
+            total += ex;
+            self.p_lo.push(ex.lo());
+            self.p_hi.push(ex.hi());
+        }
+        // p = e / total, through one reciprocal: [e_lo / total_hi, e_hi / total_lo].
+        let inv = total.recip();
+        for (lo, hi) in self.p_lo.iter_mut().zip(&mut self.p_hi) {
+            (*lo, *hi) = (-mul_up(-*lo, inv.lo()), mul_up(*hi, inv.hi()));
+        }
+    }
 }
 
-/// An upper bound on `Var_p(x)` for every `p` and `x` in the boxes: `E_p (x -
-/// m)^2 = Var_p(x) + (E_p x - m)^2` for any `m`, here about the centres.
-fn variance_hi(p: &[Interval], x: &[Interval]) -> f64 {
-    let m = p.iter().zip(x).map(|(p, x)| p.mid() * x.mid()).sum::<f64>();
-    p.iter().zip(x).map(|(&p, &x)| p * (x - m).sqr()).sum::<Interval>().hi()
+/// `exp` of a thin interval with one call of `exp`: `e^hi = e^lo e^(hi -
+/// lo) <= e^lo (1 + 2 (hi - lo))` for `hi - lo <= 1` (`e^d <= 1 + 2 d` on
+/// `[0, 1]`, the chord of a convex function lying above it).
+fn exp_thin(x: Interval) -> Interval {
+    let d = add_up(x.hi(), -x.lo());
+    if d.is_nan() || d > 1.0 {
+        return x.exp();
+    }
+    let e = Interval::point(x.lo()).exp();
+    Interval::new(e.lo(), mul_up(e.hi(), add_up(1.0, 2.0 * d)))
 }
 
-/// An upper bound on `max_j x_j - E_p x` (which is `>= 0`).
-fn spread_hi(p: &[Interval], x: &[Interval]) -> f64 {
-    let top = x.iter().map(|x| x.hi()).fold(f64::NEG_INFINITY, f64::max);
-    let mean: Interval = p.iter().zip(x).map(|(&p, &x)| p * x).sum();
-    (Interval::point(top) - mean).hi().max(0.0)
+/// `x_j - sum_k y_k x_k` for every `j` into `out`, written `(1 - y_j) x_j -
+/// sum_{k != j} y_k x_k` so that `x_j` enters once: exactly 0 at a one-hot
+/// target. `support` lists the `k` with `y_k != 0`.
+fn shifted(x: &[Interval], y: &[Interval], support: &[usize], out: &mut Vec<Interval>) {
+    let total: Interval = support.iter().map(|&k| y[k] * x[k]).sum();
+    out.clear();
+    out.extend((0..x.len()).map(|j| {
+        if y[j] == Interval::ZERO {
+            return x[j] - total;
+        }
+        let others: Interval = support.iter().filter(|&&k| k != j).map(|&k| y[k] * x[k]).sum();
+        (Interval::ONE - y[j]) * x[j] - others
+    }));
 }
 
-/// An upper bound on `sum_j (x_j - mean(x))^2` (the uniform mean minimizes
-/// `sum_j (x_j - m)^2`, so any centre `m` bounds it).
-fn centred_hi(x: &[Interval]) -> f64 {
-    let m = x.iter().map(|x| x.mid()).sum::<f64>() / x.len() as f64;
-    x.iter().map(|&x| (x - m).sqr()).sum::<Interval>().hi()
+/// Upper bounds on `Var_p(x)`, on `max_j x_j - E_p x` and on `sum_j (x_j -
+/// mean(x))^2`, for every `p` and `x` in the boxes.
+struct Moments {
+    var: f64,
+    spread: f64,
+    centred: f64,
+}
+
+/// [`Moments`] of the box `x` under the box `p`, in round-to-nearest with
+/// a priori error bounds (docs/mm.md, "Loss heads", rounding):
+/// `Var_p(x) <= E_p (x - m)^2` and `sum_j (x_j - mean x)^2 <= sum_j (x_j -
+/// m')^2` for any centres `m, m'`, here those of the boxes' midpoints.
+fn moments(p_lo: &[f64], p_hi: &[f64], x_lo: &[f64], x_hi: &[f64]) -> Moments {
+    let k = p_lo.len();
+    let (mut m, mut mbar) = (0.0, 0.0);
+    for j in 0..k {
+        let x = 0.5 * x_lo[j] + 0.5 * x_hi[j];
+        m += (0.5 * p_lo[j] + 0.5 * p_hi[j]) * x;
+        mbar += x;
+    }
+    let mbar = mbar / k as f64;
+    let (mut var, mut centred, mut top) = (0.0, 0.0, f64::NEG_INFINITY);
+    for j in 0..k {
+        let d = (x_hi[j] - m).max(m - x_lo[j]);
+        var += p_hi[j] * (d * d);
+        let c = (x_hi[j] - mbar).max(mbar - x_lo[j]);
+        centred += c * c;
+        top = top.max(x_hi[j]);
+    }
+    let mean = signed_sum((0..k).map(|j| (if x_lo[j] >= 0.0 { p_lo[j] } else { p_hi[j] }) * x_lo[j]));
+    Moments {
+        var: positive_sum_hi(var, k + 3),
+        spread: add_up(top, -mean.0).max(0.0),
+        centred: positive_sum_hi(centred, k + 2),
+    }
+}
+
+/// An upper bound on the exact value of a round-to-nearest sum of
+/// non-negative terms computed from exact inputs with `n` roundings on
+/// each path in all: the result is at least `(1 - u)^n` times the exact
+/// sum, and `1 / (1 - u)^n <= 1 + 2 n u`.
+fn positive_sum_hi(s: f64, n: usize) -> f64 {
+    let n = n as f64;
+    add_up(mul_up(s, 1.0 + 2.0 * n * U), n * TINY)
+}
+
+/// Bounds `(lo, hi)` on `sum_j c_j` from the round-to-nearest products
+/// `fl(c_j)` (one rounding each from exact factors), summed in
+/// round-to-nearest: the error is at most `1.01 n u sum_j |fl(c_j)|`.
+fn signed_sum(terms: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (mut s, mut abs, mut n) = (0.0, 0.0, 0usize);
+    for c in terms {
+        s += c;
+        abs += c.abs();
+        n += 1;
+    }
+    let err = add_up(mul_up(abs, 2.0 * (n as f64 + 2.0) * U), (n as f64 + 1.0) * TINY);
+    (-add_up(-s, err), add_up(s, err))
 }
 
 /// An upper bound on `phi(s) = (e^s - 1 - s) / s^2` (`phi(0) = 1/2`) at
@@ -115,6 +220,10 @@ pub(crate) fn phi_hi(s: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row_ratio(a: &[Interval], b: &[Interval], w: &[Interval], y: &[Interval], e: f64) -> Interval {
+        Row::default().ratio(a, b, w, y, e)
+    }
     use rand::{RngExt, SeedableRng, rngs::StdRng};
 
     fn pt(v: &[f64]) -> Vec<Interval> {
