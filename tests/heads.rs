@@ -85,3 +85,34 @@ fn line2_holds_and_is_no_wider_on_random_networks() {
     // The heads make a difference somewhere on every kind of head.
     assert!(tighter.iter().all(|&n| n > 0), "cases where the head's bound is tighter: {tighter:?}");
 }
+
+/// Where the predictions are affine along the ray (linear regression), the
+/// general pass is already exact for a squared error: its `C2` is the
+/// constant ratio of the quadratic `f(x0 + t v)`, to rounding, and the
+/// head cannot narrow it (the head's own bound is the same number).
+#[test]
+fn squared_error_of_affine_predictions_is_already_exact() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for case in 0..8 {
+        let text = format!(
+            "data X = {}\ndata t = [{}]\nparam w[3] = normal(0, 1)\nparam b = 0.5\nminimize 0.5 * mean((X @ w + b - t)^2)\n",
+            matrix(&mut rng, 20, 3, 2.0),
+            (0..20).map(|_| format!("{:.4}", rng.random_range(-1.0..1.0))).collect::<Vec<_>>().join(", "),
+        );
+        let model = lang::parse_program("affine", &text, std::path::Path::new(".")).unwrap();
+        let (model, _) = Simplifier::default().run_model(&model);
+        let b = Bounder::new(&model.graph, model.loss);
+        let mut ev = Evaluator::new(&model.graph, model.loss);
+        let x0 = model.init.clone();
+        let v: Vec<Tensor> = x0.iter().map(|t| t.map(|_| rng.random_range(-1.0..1.0))).collect();
+        let e = 1.5;
+        let general = b.line::<3>(&x0, &v, Interval::new(0.0, e)).polys[0].c;
+        let new = b.line2(&x0, &v, e);
+        // f is quadratic in t: its ratio is f(x0 + v) - c0 - c1 at t = 1.
+        let x1: Vec<Tensor> = x0.iter().zip(&v).map(|(x, d)| x.zip_with(d, |x, d| x + d)).collect();
+        let ratio = ev.forward(&x1).item() - general[0].mid() - general[1].mid();
+        let tol = 1e-12 * (ev.forward(&x0).item().abs() + ratio.abs() + 1.0);
+        assert!((general[2].hi() - ratio).abs() <= tol, "case {case}: {} vs {ratio}", general[2]);
+        assert!(new[2].hi() >= general[2].hi() - tol, "case {case}");
+    }
+}
