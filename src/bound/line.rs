@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::defined::{Ranges, Tracked};
 use super::fused::Fused2;
+use super::head::{self, Heads};
 use super::ieval::{IVal, IntervalDomain};
 use super::poly::{Poly, truncate};
 use super::primitive::enclose;
@@ -39,6 +40,8 @@ pub struct Bounder<'g> {
     /// The fused degree-2 line pass, compiled on first use (`None` inside
     /// when the loss has an operation it does not cover).
     fused: OnceLock<Option<Fused2>>,
+    /// The loss heads of the root, recognised on first use.
+    heads: OnceLock<Option<Heads>>,
 }
 
 impl<'g> Bounder<'g> {
@@ -53,7 +56,7 @@ impl<'g> Bounder<'g> {
     fn compiled(graph: &'g Graph, plan: Arc<Plan>) -> Self {
         let mut d = IntervalDomain::new(&plan, &[]);
         walk::forward(&plan, plan.fixed(), &mut d);
-        Bounder { graph, constants: d.vals, plan, fused: OnceLock::new() }
+        Bounder { graph, constants: d.vals, plan, fused: OnceLock::new(), heads: OnceLock::new() }
     }
 
     /// The bounder of `plan`'s root, sharing `plan` (compiled from `graph`)
@@ -78,12 +81,28 @@ impl<'g> Bounder<'g> {
     /// `[c0, c1, C2]` with `f(x0 + z v)` in `c0 + c1 z + C2 z^2` for every
     /// `z` in `[0, e]`: SafeRate's bound, from the fused degree-2 pass where
     /// it covers the loss (else, or where it declines, from [`line`](Self::line)).
+    /// Where the loss has heads (a softmax cross-entropy or a squared error
+    /// of a tensor node, [`head::recognise`]), `C2` is also intersected with
+    /// the heads' own bound, from the same pass's enclosures of their inputs.
     ///
     /// # Panics
     /// If `x0` or `v` do not match the graph's parameter shapes.
     #[track_caller]
     pub fn line2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
-        self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c)
+        let heads = self.heads.get_or_init(|| head::recognise(self.graph, self.plan.root()));
+        let Some(heads) = heads.as_ref().filter(|_| e > 0.0 && e.is_finite()) else {
+            return self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c);
+        };
+        let nodes = heads.nodes(self.graph);
+        let fused = self.fused.get_or_init(|| Fused2::new(self.plan.clone(), &self.constants));
+        let (mut c, at) = fused.as_ref().and_then(|f| f.line_at(x0, v, e, &nodes)).unwrap_or_else(|| {
+            let (root, at) = self.line_at::<3>(x0, v, Interval::new(0.0, e), &nodes);
+            (root.polys[0].c, at.iter().map(|l| l.polys.iter().map(|p| p.c).collect()).collect())
+        });
+        let ratio = heads.ratio(self.graph, &at, &self.constants, e);
+        debug_assert!(c[2].intersect(ratio).is_some(), "two enclosures of one ratio: {} and {ratio}", c[2]);
+        c[2] = c[2].intersect(ratio).unwrap_or(c[2]);
+        c
     }
 
     /// The fused degree-2 pass alone: the coefficients of [`line2`](Self::line2),
@@ -100,28 +119,46 @@ impl<'g> Bounder<'g> {
     /// If `x0` or `v` do not match the graph's parameter shapes.
     #[track_caller]
     pub fn line<const N: usize>(&self, x0: &[Tensor], v: &[Tensor], z: Interval) -> LineVal<N> {
+        self.line_at(x0, v, z, &[]).0
+    }
+
+    /// [`line`](Self::line), and the enclosures of the nodes `at` (nodes
+    /// the root depends on) from the same pass.
+    ///
+    /// # Panics
+    /// As [`line`](Self::line), or if a node of `at` is not in the plan.
+    #[track_caller]
+    pub(crate) fn line_at<const N: usize>(
+        &self,
+        x0: &[Tensor],
+        v: &[Tensor],
+        z: Interval,
+        at: &[NodeId],
+    ) -> (LineVal<N>, Vec<LineVal<N>>) {
         assert!(z.contains(0.0), "the region must contain 0");
         let plan = &*self.plan;
         let pass = LinePass { plan, constants: &self.constants, vals: vec![None; plan.len()], x0, v, z };
         let mut d = Tracked::new(pass, plan.len());
         walk::forward(plan, plan.varying(), &mut d);
-        let root = plan.root();
-        let mut out = match d.inner.vals[root.index()].take() {
-            Some(l) => l,
-            None => {
-                let c = self.constants[root.index()].as_ref().expect("the root is evaluated");
-                LineVal { polys: c.iter().map(|&x| Poly::constant(x)).collect(), range: c.clone() }
+        let value = |id: NodeId| {
+            let mut out = match &d.inner.vals[id.index()] {
+                Some(l) => l.clone(),
+                None => {
+                    let c = self.constants[id.index()].as_ref().expect("the node is evaluated");
+                    LineVal { polys: c.iter().map(|&x| Poly::constant(x)).collect(), range: c.clone() }
+                }
+            };
+            if d.undefined[id.index()] {
+                // Somewhere on the region the function is undefined: no remainder
+                // holds there, whatever the coefficients say.
+                for p in &mut out.polys {
+                    p.c[N - 1] = Interval::ENTIRE;
+                }
+                out.range.iter_mut().for_each(|r| *r = Interval::ENTIRE);
             }
+            out
         };
-        if d.undefined[root.index()] {
-            // Somewhere on the region the function is undefined: no remainder
-            // holds there, whatever the coefficients say.
-            for p in &mut out.polys {
-                p.c[N - 1] = Interval::ENTIRE;
-            }
-            out.range.iter_mut().for_each(|r| *r = Interval::ENTIRE);
-        }
-        out
+        (value(plan.root()), at.iter().map(|&id| value(id)).collect())
     }
 }
 

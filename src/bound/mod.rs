@@ -28,6 +28,7 @@
 mod defined;
 mod fast2;
 mod fused;
+pub(crate) mod head;
 mod ieval;
 mod line;
 mod point;

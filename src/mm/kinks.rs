@@ -5,6 +5,7 @@
 //! pieces exact; this module finds them and minimizes one coordinate's
 //! quadratic model plus its pieces exactly.
 
+use crate::bound::head::scalar;
 use crate::expr::{Func, Graph, NodeId, Op};
 use crate::interval::Interval;
 use crate::tensor::{Shape, Tensor};
@@ -166,15 +167,6 @@ pub(crate) fn flatten(graph: &Graph, id: NodeId, sign: f64, scalar_only: bool, o
         }
         Op::Neg(a) => flatten(graph, a, -sign, scalar_only, out),
         _ => out.push((id, sign)),
-    }
-}
-
-/// A scalar constant of the graph.
-pub(crate) fn scalar(graph: &Graph, id: NodeId) -> Option<f64> {
-    match graph.node(id).op {
-        Op::Const(c) => Some(c.get()),
-        Op::Neg(a) => scalar(graph, a).map(|v| -v),
-        _ => None,
     }
 }
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use faer::prelude::Solve;
 use faer::{Mat, Side};
 
-use super::kinks::{flatten, scalar};
+use super::kinks::flatten;
+use crate::bound::head::scalar;
 use crate::eval::Evaluator;
 use crate::expr::{Graph, NodeId, Op};
 use crate::plan::Plan;

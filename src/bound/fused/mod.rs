@@ -36,6 +36,7 @@ use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
 use crate::tensor::{Shape, Tensor};
 
+use super::head::Elements;
 use super::ieval::IVal;
 
 /// Plane indices: the three coefficients' ends, then the range's.
@@ -148,6 +149,20 @@ impl Fused2 {
     /// `[c0, c1, C2]` with `f(x0 + z v) in c0 + c1 z + C2 z^2` for every
     /// `z in [0, e]`, or `None` where the pass declines.
     pub fn line(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
+        self.line_at(x0, v, e, &[]).map(|(root, _)| root)
+    }
+
+    /// [`line`](Self::line), and the per-element `[c0, c1, C2]` of each
+    /// node of `at` (nodes of the plan: a tensor root's sub-graph, say),
+    /// from the same pass; `None` where the pass declines or one of them is
+    /// not finite.
+    pub(crate) fn line_at(
+        &self,
+        x0: &[Tensor],
+        v: &[Tensor],
+        e: f64,
+        at: &[NodeId],
+    ) -> Option<([Interval; 3], Vec<Elements>)> {
         if !(e > 0.0 && e.is_finite()) {
             return None;
         }
@@ -171,9 +186,16 @@ impl Fused2 {
         if p.len() != 1 || !p.finite() {
             return None;
         }
-        let [c0, c1, c2, _] = ops::load(p, 0);
         let iv = |(lo, hi): (f64, f64)| Interval::new(lo, hi);
-        Some([iv(c0), iv(c1), iv(c2)])
+        let element = |p: &Planes, k: usize| {
+            let [c0, c1, c2, _] = ops::load(p, k);
+            [iv(c0), iv(c1), iv(c2)]
+        };
+        let nodes = at.iter().map(|&id| {
+            let p = d.planes(id);
+            p.finite().then(|| (0..p.len()).map(|k| element(p, k)).collect())
+        });
+        Some((element(p, 0), nodes.collect::<Option<_>>()?))
     }
 }
 
