@@ -71,10 +71,20 @@ fn sp500_weekly_table_is_reproducible_and_has_no_look_ahead() {
 #[test]
 fn learning_rate_grid_holds_each_default() {
     let spec = bench::catalogue().into_iter().find(|p| p.study).unwrap();
-    let cs = bench::contenders(&spec, 200, 4, false);
+    let cs = bench::contenders(&spec, 200, 4, false, true);
     let labels: Vec<&str> = cs.iter().map(|c| c.label.as_str()).collect();
-    for want in ["saferate", "safecombination", "sgd_momentum", "nesterov", "roaree_sigmoid", "roaree_norm", "prodigy"]
-    {
+    for want in [
+        "saferate",
+        "optimistic_lbfgs",
+        "lastlayer",
+        "safecombination",
+        "safecombination_adam",
+        "sgd_momentum",
+        "nesterov",
+        "roaree_sigmoid",
+        "roaree_norm",
+        "prodigy",
+    ] {
         assert!(labels.contains(&want), "{want} missing from {labels:?}");
     }
     assert!(!labels.contains(&"fullmm") && !labels.contains(&"roaree"));

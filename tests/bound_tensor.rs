@@ -377,6 +377,29 @@ fn fused_pass_on_smooth_and_kinked_activations() {
     }
 }
 
+/// A wide region on a perceptron with hundreds of hidden elements: most
+/// arguments' ranges reach an extremum of `sigma''`, and the wide ones take
+/// the fused pass's mean-value rule. The bound holds at the sampled points
+/// (it need not follow the general pass's there: that one is tighter).
+#[test]
+fn fused_pass_over_wide_regions_holds() {
+    let data: Vec<f64> = (0..61).map(|i| ((i * 29) % 61) as f64 / 32.0 - 0.93).collect();
+    let vals: Vec<f64> = (0..10).map(|i| (i as f64 - 4.3) / 5.0).collect();
+    let dir: Vec<f64> = (0..10).map(|i| ((i * 7) % 10) as f64 / 8.0 - 0.6).collect();
+    for act in [3, 4] {
+        let model = perceptron((400, 3, 4, 2), act, 0, &data);
+        let (x, v) = (params_from(&model, &vals), params_from(&model, &dir));
+        let b = Bounder::new(&model.graph, model.loss);
+        for e in [8.0, 64.0] {
+            let fused = b.fused2(&x, &v, e).unwrap_or_else(|| panic!("activation {act}, e = {e}: declined"));
+            assert!(fused.iter().all(|c| c.is_finite()), "activation {act}, e = {e}: {fused:?}");
+            let n = check_coefficients(&model, &x, &v, e, fused)
+                .unwrap_or_else(|err| panic!("activation {act}, e = {e}: {err}"));
+            assert!(n > 0);
+        }
+    }
+}
+
 /// Gathers on the fused pass: transposes, a slice, an index, a reshape
 /// and a broadcast between varying nodes.
 #[test]

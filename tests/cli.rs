@@ -358,7 +358,7 @@ fn minimize_defaults_to_mm_with_no_learning_rate() {
     assert!(losses.windows(2).all(|w| w[1] <= w[0]), "monotone trace");
     // The examples pick their method by size.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    for (name, want) in [("logistic_breast_cancer.loss", "saferate_lbfgs"), ("rosenbrock.loss", "fullmm")] {
+    for (name, want) in [("logistic_breast_cancer.loss", "lastlayer"), ("rosenbrock.loss", "fullmm")] {
         let o = majorize(&["minimize", dir.join(name).to_str().unwrap(), "--steps", "3", "--json"]);
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(v["optimizer"], want, "{name}");

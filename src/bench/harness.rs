@@ -41,14 +41,20 @@ impl Contender {
 ///
 /// A loss with separable kink terms (`kinks`) also gets full MM up to
 /// [`FullMm::MAX_SCALARS`], its proximal form being the default there.
-pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize, kinks: bool) -> Vec<Contender> {
+pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize, kinks: bool, last_layer: bool) -> Vec<Contender> {
     let mut out = vec![
         Contender::new("saferate", "", "saferate", true),
         Contender::new("saferate_lbfgs", "", "saferate_lbfgs", true),
         Contender::new("optimistic_lbfgs", "", "optimistic_lbfgs", true),
     ];
+    if last_layer {
+        out.push(Contender::new("lastlayer", "", "lastlayer", true));
+    }
     if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
+        if spec.network {
+            out.push(Contender::new("safecombination_adam", "", "safecombination_adam", true));
+        }
     }
     if scalars <= FullMm::DEFAULT_SCALARS || kinks && scalars <= FullMm::MAX_SCALARS {
         out.push(Contender::new("fullmm", "", "fullmm", true));
@@ -261,7 +267,10 @@ pub fn run_suite(
         chosen.iter().map(|(spec, s)| Ok((problems::load(root, spec)?, *s))).collect::<Result<_, BenchError>>()?;
     let plan: Vec<Vec<Contender>> = loaded
         .iter()
-        .map(|(l, _)| contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l)))
+        .map(|(l, _)| {
+            let last_layer = crate::mm::last_layer::recognise(&l.train.graph, l.train.loss).is_some();
+            contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l), last_layer)
+        })
         .collect();
     let total: usize = plan.iter().flatten().map(|c| learning_rates(c).len()).sum();
     let mut done = 0;

@@ -73,6 +73,10 @@ pub fn catalogue() -> Vec<ProblemSpec> {
         p("mf_wine",                "bench/mf_wine.loss",                None,      Metric::None,           300, 0),
         net(p("mlp_digits",         "bench/mlp_digits.loss",             EVERY_5TH, Metric::Classification, 300, 0)),
         net(p("mlp_deep_digits",    "bench/mlp_deep_digits.loss",        EVERY_5TH, Metric::Classification, 300, 0)),
+        net(p("heldout_mlp_iris",          "bench/heldout/mlp_iris.loss",          EVERY_5TH, Metric::Classification, 300, 0)),
+        net(p("heldout_mlp_wine",          "bench/heldout/mlp_wine.loss",          EVERY_5TH, Metric::Classification, 300, 0)),
+        net(p("heldout_mlp_diabetes",      "bench/heldout/mlp_diabetes.loss",      EVERY_5TH, Metric::Regression,     300, 0)),
+        net(p("heldout_mlp_breast_cancer", "bench/heldout/mlp_breast_cancer.loss", EVERY_5TH, Metric::Classification, 300, 0)),
         ProblemSpec {
             study: true,
             network: true,

@@ -22,7 +22,9 @@ pub struct MinimizeArgs {
     #[arg(long, value_name = "NAME=V,...")]
     pub init: Option<String>,
     /// The optimizer (`majorize optimizers` lists them). Default: an MM method, no learning rate:
-    /// fullmm up to 10 scalar parameters, saferate_lbfgs (SafeRate along the L-BFGS direction) beyond.
+    /// fullmm up to 10 scalar parameters; beyond, lastlayer: exact steps on a network's last linear
+    /// layer (where the loss has one), each followed by an optimistic_lbfgs step (SafeRate along the
+    /// L-BFGS direction, with the certified optimistic step).
     #[arg(long, value_name = "NAME")]
     pub optimizer: Option<String>,
     /// With saferate: step along this baseline's update instead of -grad (e.g. adam, lbfgs); with
@@ -81,7 +83,7 @@ pub fn default_optimizer(model: &Model) -> &'static str {
     if majorize::mm::kinks::recognise(&model.graph, model.loss).is_some() {
         return if n <= optim::FullMm::MAX_SCALARS { "fullmm" } else { "saferate" };
     }
-    if n <= optim::FullMm::DEFAULT_SCALARS { "fullmm" } else { "saferate_lbfgs" }
+    if n <= optim::FullMm::DEFAULT_SCALARS { "fullmm" } else { "lastlayer" }
 }
 
 fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error> {
@@ -138,7 +140,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         // The default's bound over every coordinate does not fit the memory:
         // the one-direction method of the same kind instead.
         let kinks = majorize::mm::kinks::recognise(&model.graph, model.loss).is_some();
-        let name = if kinks { "saferate" } else { "saferate_lbfgs" };
+        let name = if kinks { "saferate" } else { "lastlayer" };
         let fallback = || -> Result<Box<dyn Optimizer>, Error> {
             let entry = optim::find(optim::all(), name)?;
             Ok(entry.build(&optim::options(&entry, None, None)?)?)

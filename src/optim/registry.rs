@@ -132,7 +132,10 @@ pub fn majorizers() -> Vec<Entry> {
         &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
     const LAST_LAYER: &[Key] = &[Key {
         name: "inner",
-        default: KeyDefault::Word("saferate_lbfgs", &["saferate_lbfgs", "saferate", "safecombination", "fullmm"]),
+        default: KeyDefault::Word(
+            "optimistic_lbfgs",
+            &["optimistic_lbfgs", "saferate_lbfgs", "saferate", "safecombination", "safecombination_adam", "fullmm"],
+        ),
         help: "the optimizer stepping after each exact step (with its defaults)",
     }];
     vec![

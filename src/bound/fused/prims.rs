@@ -158,10 +158,20 @@ pub(super) fn compose(out: &mut Planes, f: Func, a: &Planes, e: f64) -> bool {
         }
         Func::Sigmoid | Func::Tanh | Func::Relu | Func::Abs => {
             match f {
-                Func::Sigmoid => super::ops::run::<Logistic<1>>(out, a, e),
-                Func::Tanh => super::ops::run::<Logistic<2>>(out, a, e),
+                Func::Sigmoid => super::ops::run::<Logistic<1, false>>(out, a, e),
+                Func::Tanh => super::ops::run::<Logistic<2, false>>(out, a, e),
                 Func::Relu => super::ops::run::<Kink<false>>(out, a, e),
                 _ => super::ops::run::<Kink<true>>(out, a, e),
+            }
+            // Many elements for the general rules (a wide region): the wide
+            // ones take the mean-value rule instead.
+            let marked = out.v[super::L2].iter().filter(|c| c.is_nan()).count();
+            if marked > MANY.max(out.len() / 8) {
+                match f {
+                    Func::Sigmoid => super::ops::run::<Logistic<1, true>>(out, a, e),
+                    Func::Tanh => super::ops::run::<Logistic<2, true>>(out, a, e),
+                    _ => {}
+                }
             }
             by_the_general_rules(out, f, a, e);
         }
@@ -237,12 +247,33 @@ fn logistic_over<const A: u8>(x: I) -> LogisticAt {
     LogisticAt { v: grow(at.v, 0.25 * a * a), w: (max(dn(at.w.0 - dw), 0.0), up(at.w.1 + dw)), h: grow(at.h, 0.5 * a) }
 }
 
+/// Half the largest `|sigma''|`, rounded up: `sqrt(3) / 36` for sigmoid,
+/// `2 / (3 sqrt(3))` for tanh (`A^3` times sigmoid's, at `A x`).
+const HALF_MAX_SECOND: [f64; 2] = [0.048_112_522_432_469, 0.384_900_179_459_751];
+
+/// Where more than this many elements of a node (and an eighth of them)
+/// would go to the general rules, those whose argument's range is at least
+/// [`WIDE`]` / A` wide take the mean-value rule instead (each costs the
+/// general rules' branch and bound, microseconds, and a wide region can
+/// send every element there).
+const MANY: usize = 256;
+
+/// See [`MANY`].
+const WIDE: f64 = 1.0;
+
 /// `sigma(u)` for `sigma` sigmoid (`A = 1`) or tanh, rule 1 where
-/// `sigma''` is monotone on the argument's range (`fast2`'s rule);
-/// elsewhere (an extremum of `sigma''` in the range) the element goes to
-/// the general rules.
+/// `sigma''` is monotone on the argument's range (`fast2`'s rule). Where
+/// the range holds an extremum of `sigma''`, the general rules; or, with
+/// `MEAN` (many such elements, see [`MANY`]) and a wide range (at least
+/// [`WIDE`]` / A`), the mean-value rule: the remainder ratio
+/// `(sigma(t) - s0 - s1 d) / d^2` is `sigma''(xi) / 2` for some `xi` in
+/// the range (Taylor's theorem; `sigma` is smooth), so within
+/// `+- max |sigma''| / 2` ([`HALF_MAX_SECOND`]). This costs a few
+/// operations where the general rules (branch and bound on the ratio) would
+/// cost microseconds per element; over a wide range they are tighter,
+/// but not by much.
 #[inline(always)]
-fn logistic_el<const A: u8>(el: El, e: f64) -> El {
+fn logistic_el<const A: u8, const MEAN: bool>(el: El, e: f64) -> El {
     let [c, u1, u2, range] = el;
     let y = hull(range, c);
     let (increasing, decreasing) = logistic_second_derivative_runs(A == 2, y.0, y.1);
@@ -255,7 +286,11 @@ fn logistic_el<const A: u8>(el: El, e: f64) -> El {
     let [c0, c1, c2] = about_centre(u1, u2, s[0], s[1], s_k, e);
     // Both functions increase.
     let out = finish(c0, c1, c2, (va.0, vb.1), e);
-    pick(increasing | decreasing, out, to_the_general_rules(el))
+    let half = HALF_MAX_SECOND[usize::from(A == 2)];
+    let [m0, m1, m2] = about_centre(u1, u2, s[0], s[1], (-half, half), e);
+    let mean_value = finish(m0, m1, m2, (va.0, vb.1), e);
+    let wide = MEAN & (up(y.1 - y.0) >= WIDE / a);
+    pick(increasing | decreasing, out, pick(wide, mean_value, to_the_general_rules(el)))
 }
 
 /// The remainder ratio of sigmoid or tanh at `t` about `c` (where
@@ -293,13 +328,13 @@ fn pick(c: bool, a: El, b: El) -> El {
 struct Softplus;
 struct Exp;
 struct Log;
-struct Logistic<const A: u8>;
+struct Logistic<const A: u8, const MEAN: bool>;
 struct Kink<const ABS: bool>;
 
-impl<const A: u8> super::ops::Kernel for Logistic<A> {
+impl<const A: u8, const MEAN: bool> super::ops::Kernel for Logistic<A, MEAN> {
     #[inline(always)]
     fn k(el: El, e: f64) -> El {
-        logistic_el::<A>(el, e)
+        logistic_el::<A, MEAN>(el, e)
     }
 }
 
@@ -473,6 +508,40 @@ mod tests {
         }
     }
 
+    /// Wide ranges across an extremum of `sigma''` take the mean-value rule
+    /// (where many elements do, as in a wide region):
+    /// the enclosure holds at 101 points of the region, and its remainder
+    /// is within the general pass's widened by at most the rule's
+    /// `+- max |sigma''| / 2` spread.
+    #[test]
+    fn wide_ranges_take_the_mean_value_rule_and_hold() {
+        let wide = [(0.0, 3.0, 0.0, 1.0), (-2.0, 1.0, 0.5, 3.0), (-5.0, 4.0, -0.3, 2.5), (1.0, -2.0, 0.1, 1.5)];
+        for f in [Func::Sigmoid, Func::Tanh] {
+            for case in wide {
+                let (a, b, q, e) = case;
+                let arg = argument(case);
+                let got = composed(f, &arg, e);
+                let u = Poly { c: [Interval::point(a), Interval::point(b), Interval::point(q)] };
+                let range = Interval::new(arg.v[super::super::RL][0], arg.v[super::super::RH][0]);
+                let (want, _) = compose_one(&u, range, Prim::of(f), Interval::new(0.0, e));
+                assert!(
+                    got[2].is_finite()
+                        && got[2].width() <= want.c[2].width() + 4.0 * (1.0 + b.abs() + e * q.abs()).powi(2),
+                    "{f} {case:?}: {} vs {}",
+                    got[2],
+                    want.c[2]
+                );
+                for j in 0..=100 {
+                    let z = Interval::point(e * f64::from(j) / 100.0);
+                    let x = Interval::point(a) + Interval::point(b) * z + Interval::point(q) * z.sqr();
+                    let fx = if f == Func::Sigmoid { x.sigmoid() } else { x.tanh() };
+                    let bound = got[0] + got[1] * z + got[2] * z.sqr();
+                    assert!(bound.intersect(fx).is_some(), "{f} on {case:?} at z = {z}: {fx} outside {bound}");
+                }
+            }
+        }
+    }
+
     /// The vectorized rules decide most cases; the rest (an extremum of
     /// `sigma''` or a kink in the range) are marked for the general rules.
     #[test]
@@ -482,9 +551,9 @@ mod tests {
             let arg = argument(case);
             let mut out = Planes::default();
             out.reset(Shape::Scalar, 2);
-            super::super::ops::run::<Logistic<1>>(&mut out, &arg, case.3);
+            super::super::ops::run::<Logistic<1, false>>(&mut out, &arg, case.3);
             let sigmoid = out.v[super::super::L2][0].is_nan();
-            super::super::ops::run::<Logistic<2>>(&mut out, &arg, case.3);
+            super::super::ops::run::<Logistic<2, false>>(&mut out, &arg, case.3);
             let tanh = out.v[super::super::L2][0].is_nan();
             super::super::ops::run::<Kink<false>>(&mut out, &arg, case.3);
             let relu = out.v[super::super::L2][0].is_nan();

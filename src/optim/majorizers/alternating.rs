@@ -17,7 +17,8 @@ use crate::tensor::Tensor;
 /// With an MM inner optimizer (the default), no step increases the loss.
 ///
 /// # Hyperparameters
-/// `inner` (`saferate_lbfgs`: SafeRate along the L-BFGS direction).
+/// `inner` (`optimistic_lbfgs`: SafeRate along the L-BFGS direction with the
+/// certified optimistic step).
 ///
 /// Convention: the inner L-BFGS memory sees the exact step inside its next
 /// pair `s = x_{k+1} - x_k`, `y = g_{k+1} - g_k`. That is still a secant
