@@ -31,6 +31,16 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
             "safecombination_lbfgs",
             Box::new(SafeCombination::default().with_direction(Box::new(QuasiNewton { memory: 10 }))),
         ),
+        (
+            "safecombination_adam",
+            optim::find(optim::majorizers(), "safecombination_adam")
+                .unwrap()
+                .build(
+                    &optim::options(&optim::find(optim::majorizers(), "safecombination_adam").unwrap(), None, None)
+                        .unwrap(),
+                )
+                .unwrap(),
+        ),
         ("fullmm", Box::new(FullMm::default())),
         ("lastlayer", Box::new(Alternating::default())),
     ]
