@@ -21,6 +21,12 @@ fn optimistic_lbfgs() -> SafeRate {
     SafeRate::default().with_direction(Box::new(QuasiNewton { memory: 10 })).optimistic(true)
 }
 
+/// A registered MM optimizer with its defaults.
+fn registered(name: &str) -> Box<dyn Optimizer> {
+    let entry = optim::find(optim::majorizers(), name).unwrap();
+    entry.build(&optim::options(&entry, None, None).unwrap()).unwrap()
+}
+
 fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
     vec![
         ("saferate", Box::new(SafeRate::default())),
@@ -31,16 +37,7 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
             "safecombination_lbfgs",
             Box::new(SafeCombination::default().with_direction(Box::new(QuasiNewton { memory: 10 }))),
         ),
-        (
-            "safecombination_adam",
-            optim::find(optim::majorizers(), "safecombination_adam")
-                .unwrap()
-                .build(
-                    &optim::options(&optim::find(optim::majorizers(), "safecombination_adam").unwrap(), None, None)
-                        .unwrap(),
-                )
-                .unwrap(),
-        ),
+        ("safecombination_adam", registered("safecombination_adam")),
         ("fullmm", Box::new(FullMm::default())),
         ("lastlayer", Box::new(Alternating::default())),
     ]

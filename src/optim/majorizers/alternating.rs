@@ -52,7 +52,7 @@ impl std::fmt::Debug for Alternating {
 
 impl Default for Alternating {
     fn default() -> Self {
-        Self::new(Box::new(SafeRate::new(1.0).with_direction(Box::new(QuasiNewton { memory: 10 }))))
+        Self::new(Box::new(SafeRate::new(1.0).with_direction(Box::new(QuasiNewton { memory: 10 })).optimistic(true)))
     }
 }
 
