@@ -1,4 +1,5 @@
-//! Exact last-layer steps: the bench networks are recognised (after
+//! Exact last-layer steps (squared error, softmax cross-entropy, logistic
+//! loss): the bench networks are recognised (after
 //! simplification, as `minimize` sees them), losses without a last linear
 //! layer are not, and on random small networks every exact step and every
 //! `lastlayer` step keeps or lowers the loss.
@@ -49,8 +50,8 @@ fn losses_without_a_last_linear_layer_are_not_recognised() {
     let data =
         "data A = [[1, 2], [3, -1], [0, 1]]\ndata y = [1, 0, 1]\nparam W[2, 2] = 0\nparam w[2] = 0\nparam b = 0\n";
     for objective in [
-        // A logistic head, not squared error or cross-entropy.
-        "mean(softplus(A @ w + b) - y * (A @ w + b))",
+        // A logistic head on a layer with two outputs.
+        "mean(softplus(A @ W) - A * (A @ W))",
         // A nonlinearity after the layer.
         "mean((tanh(A @ w + b) - y)^2)",
         // W elsewhere in the loss (a kink penalty).
@@ -157,6 +158,14 @@ fn network(net: &Net, vals: &[f64]) -> Model {
             let ce = g.sub(lse, picked).unwrap();
             g.mean(ce, None).unwrap()
         }
+        Head::Logistic => {
+            let labels = draw.take(rows.len()).iter().map(|v| f64::from(u8::from(*v > 0.0))).collect();
+            let y = g.data("y", Tensor::new(rows, labels)).unwrap();
+            let sp = g.func(Func::Softplus, z);
+            let yz = g.mul(y, z).unwrap();
+            let e = g.sub(sp, yz).unwrap();
+            g.mean(e, None).unwrap()
+        }
     };
     let mut loss = fit;
     for p in [Some(w), penalty].into_iter().flatten() {
@@ -176,7 +185,11 @@ fn net() -> impl Strategy<Value = Net> {
         (0usize..acts.len(), any::<bool>(), any::<bool>(), -3.0f64..3.0, prop_oneof![Just(0.0), 1e-4f64..1.0]),
     )
         .prop_map(move |((n, d, h, k, depth), (act, ce, vector, scale, lambda))| {
-            let head = if ce && k > 1 { Head::CrossEntropy } else { Head::Squared };
+            let head = match (ce, k) {
+                (true, 1) => Head::Logistic,
+                (true, _) => Head::CrossEntropy,
+                _ => Head::Squared,
+            };
             let scale = if scale.abs() < 0.1 { 1.0 } else { scale };
             Net { n, d, h, k, depth, act: acts[act], head, vector, scale, lambda }
         })

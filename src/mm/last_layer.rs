@@ -14,7 +14,7 @@ use faer::{Mat, Side};
 use super::kinks::flatten;
 use crate::bound::head::scalar;
 use crate::eval::Evaluator;
-use crate::expr::{Graph, NodeId, Op};
+use crate::expr::{Func, Graph, NodeId, Op};
 use crate::plan::Plan;
 use crate::tensor::{Shape, Tensor, View, gemm};
 
@@ -32,6 +32,9 @@ pub enum Head {
     /// `sum(logsumexp(Z, 1) - sum(Z * Y, 1))` (or its mean), softmax
     /// cross-entropy with label rows `Y`: majorized by Böhning's bound.
     CrossEntropy,
+    /// `sum(softplus(z) - y * z)` (or its mean) for a vector `z`: the
+    /// logistic loss with labels `y`, majorized through `softplus'' <= 1/4`.
+    Logistic,
 }
 
 /// A recognised last linear layer `Z = A @ (scale * W) + sign * b + O` and
@@ -149,6 +152,15 @@ fn head(graph: &Graph, id: NodeId) -> Option<LastLayer> {
     let (head, z, labels) = match graph.node(e).op {
         Op::PowI(r, 2) => (Head::Squared, r, None),
         Op::Mul(r, s) if r == s => (Head::Squared, r, None),
+        Op::Sub(l, s) if matches!(graph.node(l).op, Op::Func(Func::Softplus, _)) => {
+            let Op::Func(_, z) = graph.node(l).op else { return None };
+            let y = match graph.node(s).op {
+                Op::Mul(a, y) if a == z => y,
+                Op::Mul(y, a) if a == z => y,
+                _ => return None,
+            };
+            (Head::Logistic, z, Some(y))
+        }
         Op::Sub(l, s) => {
             let (Op::LogSumExp(z, Some(1)), Op::Sum(m, Some(1))) = (graph.node(l).op, graph.node(s).op) else {
                 return None;
@@ -166,7 +178,8 @@ fn head(graph: &Graph, id: NodeId) -> Option<LastLayer> {
     layer.head = head;
     layer.factor = factor;
     if let Some(y) = labels {
-        if graph.shape(y) != graph.shape(z) || !layer.targets.is_empty() || layer.classes < 2 {
+        let classes_fit = if head == Head::Logistic { layer.classes == 1 } else { layer.classes >= 2 };
+        if graph.shape(y) != graph.shape(z) || !layer.targets.is_empty() || !classes_fit {
             return None;
         }
         layer.targets = vec![(y, 1.0)];
@@ -269,6 +282,8 @@ impl LastLayer {
         let kappa = match self.head {
             Head::Squared => 2.0 * self.factor,
             Head::CrossEntropy => 0.5 * self.factor,
+            // softplus'' = sigmoid (1 - sigmoid) <= 1/4.
+            Head::Logistic => 0.25 * self.factor,
         };
         let mut ata = vec![0.0; p * p];
         gemm(&mut ata, View::new(a.data(), n, p).t(), View::new(a.data(), n, p), false);
@@ -387,6 +402,15 @@ mod tests {
                 let onehot = (0..n * k).map(|e| f64::from(u8::from(labels[e / k] as usize == e % k))).collect();
                 (g.mean(ce, None).unwrap(), Tensor::new(Shape::Matrix(n, k), onehot))
             }
+            Head::Logistic => {
+                // K = 1: labels 0 or 1 in a column.
+                let y = Tensor::new(Shape::Matrix(n, k), labels.iter().map(|&l| l.min(1.0)).collect());
+                let yn = g.data("y", y.clone()).unwrap();
+                let sp = g.func(Func::Softplus, z);
+                let yz = g.mul(yn, z).unwrap();
+                let e = g.sub(sp, yz).unwrap();
+                (g.mean(e, None).unwrap(), y)
+            }
         };
         let w2 = g.powi(w, 2);
         let ridge = g.sum(w2, None).unwrap();
@@ -472,6 +496,26 @@ mod tests {
                     assert!(x[0].data()[i * k..(i + 1) * k].iter().sum::<f64>().abs() < 1e-9);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn logistic_step_solves_its_majorizer() {
+        for (seed, (n, p), lambda) in [(6, (50, 4), 0.0), (7, (80, 6), 0.01)] {
+            let (g, loss, params, a, y) = layer((n, p, 1), Head::Logistic, lambda, seed);
+            assert_eq!(recognise(&g, loss).unwrap().head, Head::Logistic);
+            let (x, f0, f1) = step(&g, loss, &params);
+            assert!(f1 <= f0, "seed {seed}: {f0} -> {f1}");
+            // G + (f / 4) A~'A~ delta + 2 D delta = 0, G = A~' f (sigmoid(z) - y) + 2 D theta.
+            let (at, theta, d) = stacked(&a, &params, lambda);
+            let f = 1.0 / n as f64;
+            let z = &at * &theta;
+            let sig = z.map(|v| 1.0 / (1.0 + (-v).exp()));
+            let grad = at.transpose() * (sig - matrix(&y)) * f + &d * &theta * 2.0;
+            let (_, moved, _) = stacked(&a, &x, lambda);
+            let delta = moved - &theta;
+            let residual = &grad + at.transpose() * &at * &delta * (0.25 * f) + &d * &delta * 2.0;
+            assert!(residual.norm() < 1e-9 * grad.norm(), "seed {seed}: residual {}", residual.norm());
         }
     }
 
