@@ -31,11 +31,20 @@ impl Contender {
     fn new(optimizer: &'static str, opts: &str, label: &str, mm: bool) -> Self {
         Contender { label: label.to_string(), optimizer, opts: opts.to_string(), mm }
     }
+
+    /// The contender's optimizer at learning rate `lr` (`None`: its default
+    /// or none), with its options.
+    pub(super) fn build(&self, lr: Option<f64>) -> Result<Box<dyn optim::Optimizer>, optim::OptimError> {
+        let entry = optim::find(optim::all(), self.optimizer)?;
+        entry.build(&optim::options(&entry, lr, (!self.opts.is_empty()).then_some(self.opts.as_str()))?)
+    }
 }
 
 /// The contenders for a problem: the MM methods whose default domain it is
-/// in (SafeRate and SafeRate along L-BFGS always, SafeCombination up to
-/// 1000 scalars, full MM up to 10), every
+/// in (SafeRate, SafeRate along L-BFGS and its optimistic form always,
+/// `lastlayer` where the loss has a last layer it takes (`last_layer`),
+/// SafeCombination up to 1000 scalars, with its Adam-shaped blocks on
+/// networks, full MM up to 10), every
 /// baseline at its defaults, and for the S&P 500 study SGD with momentum,
 /// Nesterov and Roaree's six surrogates in place of its default one.
 ///
@@ -212,15 +221,9 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
         };
         (summary, Vec::new())
     };
-    let built = optim::find(optim::all(), c.optimizer)
-        .and_then(|e| {
-            let opts = optim::options(&e, lr, (!c.opts.is_empty()).then_some(c.opts.as_str()))?;
-            e.build(&opts)
-        })
-        .map_err(|e| e.to_string());
-    let mut opt = match built {
+    let mut opt = match c.build(lr) {
         Ok(o) => o,
-        Err(e) => return failed(e),
+        Err(e) => return failed(e.to_string()),
     };
     let mut p = Problem::new(model);
     let run_opts = RunOptions {

@@ -117,9 +117,7 @@ pub struct DiagnosisSummary {
 /// Runs `c` on `problem` for up to [`DIAGNOSIS_STEPS`] steps with every
 /// step diagnosed (`None` if it cannot be built).
 pub fn diagnose(problem: &Loaded, c: &Contender, steps: usize) -> Option<DiagnosisSummary> {
-    let entry = optim::find(optim::all(), c.optimizer).ok()?;
-    let opts = optim::options(&entry, None, (!c.opts.is_empty()).then_some(c.opts.as_str())).ok()?;
-    let mut opt = entry.build(&opts).ok()?;
+    let mut opt = c.build(None).ok()?;
     let mut p = Problem::new(&problem.train);
     p.set_diagnose(true);
     let run_opts =
