@@ -51,6 +51,8 @@ pub mod plan;
 mod prim;
 pub mod simplify;
 mod tensor;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::Error;
 pub use eval::{Evaluator, eval_scalar};

@@ -1,0 +1,49 @@
+//! Property-based testing of losses and optimizers (the `testing` feature).
+//!
+//! The same promises this crate's own test suite states, for a user's
+//! losses and optimizers:
+//!
+//! - strategies (proptest's) for random losses over every primitive
+//!   ([`losses`]);
+//! - helpers that state a property of any [`Optimizer`](crate::Optimizer)
+//!   in a proptest case: [`monotone`] (the loss never increases over N
+//!   steps), [`finite`] (no NaN or infinity ever reaches the parameters,
+//!   and a failed step leaves them as they were), [`reaches`] (the known
+//!   minimizer is reached within a tolerance in N steps);
+//! - [`check`], which runs one property over a strategy from a fixed
+//!   seed and returns the shrunk counterexample where it fails.
+//!
+//! `majorize check FILE.loss` runs the checks of a loss (bounds hold,
+//! gradients agree, MM is monotone, where runs converge) through
+//! [`check_loss`]. docs/testing.md shows both, with their output.
+//!
+//! proptest is re-exported ([`proptest`](mod@proptest)), so that a test needs no
+//! second dependency: `use majorize::testing::proptest::prelude::*;`.
+
+mod programs;
+
+pub use programs::{
+    Instr, RandomLoss, apply, central_difference, fused_covers, fused_instr, instr, losses, params_from,
+    random_function, random_model,
+};
+pub use proptest;
+
+use proptest::test_runner::{Config, RngSeed};
+
+/// The seed of every property unless `PROPTEST_RNG_SEED` sets another.
+pub const SEED: u64 = 20261201;
+
+/// A property's configuration: `cases` cases (or `PROPTEST_CASES`), drawn
+/// from a fixed seed ([`SEED`], or `PROPTEST_RNG_SEED`), so that a test
+/// runs the same cases every time; and no failure persistence, so that a
+/// failing run writes no file (a failure prints its shrunk inputs, and a
+/// case worth keeping becomes an explicit test).
+pub fn config(cases: u32) -> Config {
+    let env = |name: &str| std::env::var(name).ok();
+    Config {
+        cases: env("PROPTEST_CASES").and_then(|v| v.parse().ok()).unwrap_or(cases),
+        rng_seed: RngSeed::Fixed(env("PROPTEST_RNG_SEED").and_then(|v| v.parse().ok()).unwrap_or(SEED)),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
