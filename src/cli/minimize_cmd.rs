@@ -71,23 +71,8 @@ pub struct MinimizeArgs {
     pub memory: source::MemoryFlag,
 }
 
-/// The optimizer the rule picks for `model` when none is named: full MM
-/// up to [`FullMm::DEFAULT_SCALARS`](optim::FullMm::DEFAULT_SCALARS)
-/// scalars, SafeRate along L-BFGS beyond; for a loss with separable kink
-/// terms the proximal methods, full MM up to
-/// [`FullMm::MAX_SCALARS`](optim::FullMm::MAX_SCALARS) and SafeRate beyond.
-/// (Where full MM's bound would not fit the memory budget, `run` takes the
-/// SafeRate method instead.)
-pub fn default_optimizer(model: &Model) -> &'static str {
-    let n = model.num_scalars();
-    if majorize::mm::kinks::recognise(&model.graph, model.loss).is_some() {
-        return if n <= optim::FullMm::MAX_SCALARS { "fullmm" } else { "saferate" };
-    }
-    if n <= optim::FullMm::DEFAULT_SCALARS { "fullmm" } else { "lastlayer" }
-}
-
 fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error> {
-    let name = args.optimizer.as_deref().unwrap_or_else(|| default_optimizer(model));
+    let name = args.optimizer.as_deref().unwrap_or_else(|| optim::default_for(model));
     let entry = optim::find(optim::all(), name)?;
     if name == "fullmm" && model.num_scalars() > optim::FullMm::MAX_SCALARS {
         return Err(Error::Usage(format!(

@@ -16,6 +16,8 @@ macro_rules! outln {
 
 mod bench_cmd;
 mod bound_cmd;
+#[cfg(feature = "testing")]
+mod check_cmd;
 mod eval_cmd;
 mod minimize_cmd;
 mod optimizers_cmd;
@@ -50,6 +52,9 @@ enum Command {
     Bench(bench_cmd::BenchArgs),
     /// List every optimizer with its hyperparameters and defaults.
     Optimizers(optimizers_cmd::OptimizersArgs),
+    /// Property-test a loss: bounds hold, gradients agree, MM is monotone, where runs converge.
+    #[cfg(feature = "testing")]
+    Check(check_cmd::CheckArgs),
 }
 
 /// Exit status: bad input (a parse error, a bad option, a missing file, a
@@ -92,6 +97,8 @@ pub fn run() -> Result<(), Failure> {
         Command::Minimize(args) => minimize_cmd::run(&args),
         Command::Optimizers(args) => Ok(optimizers_cmd::run(&args)?),
         Command::Bench(args) => Ok(bench_cmd::run(&args)?),
+        #[cfg(feature = "testing")]
+        Command::Check(args) => check_cmd::run(&args),
     }
 }
 

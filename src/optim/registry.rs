@@ -237,6 +237,22 @@ pub fn stops_when_stalled(name: &str) -> bool {
     majorizers().iter().any(|e| e.name == name) || name == super::Lbfgs::NAME || name == super::Cg::NAME
 }
 
+/// The optimizer `majorize minimize` picks for `model` when none is
+/// named: full MM up to [`FullMm::DEFAULT_SCALARS`](super::FullMm::DEFAULT_SCALARS)
+/// scalars, `lastlayer` beyond (exact steps on a network's last linear
+/// layer where it has one, each followed by an `optimistic_lbfgs` step);
+/// for a loss with separable kink terms the proximal methods, full MM up
+/// to [`FullMm::MAX_SCALARS`](super::FullMm::MAX_SCALARS) scalars and
+/// SafeRate beyond. (Where full MM's bound would not fit the memory
+/// budget, `minimize` takes the one-direction method of the same kind.)
+pub fn default_for(model: &crate::Model) -> &'static str {
+    let n = model.num_scalars();
+    if crate::mm::kinks::recognise(&model.graph, model.loss).is_some() {
+        return if n <= super::FullMm::MAX_SCALARS { "fullmm" } else { "saferate" };
+    }
+    if n <= super::FullMm::DEFAULT_SCALARS { "fullmm" } else { "lastlayer" }
+}
+
 /// Every optimizer: the MM methods, then the baselines.
 pub fn all() -> Vec<Entry> {
     let mut v = majorizers();

@@ -20,13 +20,18 @@
 //! proptest is re-exported ([`proptest`](mod@proptest)), so that a test needs no
 //! second dependency: `use majorize::testing::proptest::prelude::*;`.
 
+pub mod check;
 mod programs;
+pub(crate) mod props;
 
 pub use programs::{
     Instr, RandomLoss, apply, central_difference, fused_covers, fused_instr, instr, losses, params_from,
     random_function, random_model,
 };
 pub use proptest;
+
+pub use check::{CheckOptions, check_loss};
+pub use props::{Counterexample, check, finite, monotone, reaches};
 
 use proptest::test_runner::{Config, RngSeed};
 
