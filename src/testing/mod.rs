@@ -20,8 +20,12 @@
 //! proptest is re-exported ([`proptest`](mod@proptest)), so that a test needs no
 //! second dependency: `use majorize::testing::proptest::prelude::*;`.
 
+mod convex;
+mod networks;
 mod programs;
 
+pub use convex::{Convex, convex, logistic, logistic_problem, quadratic, quadratic_problem, softmax, softmax_problem};
+pub use networks::{ACTIVATIONS, HEADS, Network, mlp, networks};
 pub use programs::{
     Instr, RandomLoss, apply, central_difference, fused_covers, fused_instr, instr, losses, params_from,
     random_function, random_model,
