@@ -2,7 +2,8 @@
 //! derivatives (256-bit dyadic intervals, `bound::precise_taylor`), on
 //! random expressions over every primitive and on every example; and
 //! against central differences as a check of the check; the point Taylor
-//! pass (value, slope and curvature along a direction) against the same.
+//! pass (value, slope and curvature along a direction) against the same;
+//! num-dual's forward mode over tensor graphs against reverse mode.
 //!
 //! Tolerances follow the conditioning of each case: a floating-point
 //! derivative may be off by about the width of the rigorous `f64` interval
@@ -14,9 +15,9 @@ mod common;
 
 use common::{Instr, central_difference, example, instr, params_from, random_model};
 use majorize::bound::{Bounder, precise_taylor};
-use majorize::eval::taylor2;
+use majorize::eval::{directional_derivative, eval_dual, taylor2};
 use majorize::{Evaluator, Interval, Model, Tensor, eval_scalar};
-use num_dual::{Dual2, Dual2_64, DualNum};
+use num_dual::{Dual, Dual2, Dual2_64, DualNum};
 use proptest::prelude::*;
 
 const EPS: f64 = f64::EPSILON;
@@ -163,8 +164,66 @@ fn scalar_case(prog: &[Instr], x0: f64, y0: f64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The size of what reverse mode adds up for the slope along `v`: the
+/// slope with every partial and every direction taken in absolute value.
+/// num-dual over intervals gives it as the magnitude of the tangent seeded
+/// with `[-|v|, |v|]`: a symmetric tangent's radius is multiplied by `|f'|`
+/// at each node and added, never cancelled, where paths meet.
+fn abs_slope(model: &Model, x: &[Tensor], v: &[Tensor]) -> f64 {
+    let seed = |(x, v): (&Tensor, &Tensor)| {
+        let pairs = x.data().iter().zip(v.data());
+        pairs.map(|(&x, &v)| Dual::new(Interval::point(x), Interval::new(-v.abs(), v.abs()))).collect()
+    };
+    let seeds: Vec<Vec<Dual<Interval>>> = x.iter().zip(v).map(seed).collect();
+    eval_dual(&model.graph, model.loss, &seeds).map_or(f64::INFINITY, |d| d.eps.mag())
+}
+
+/// One case of the forward-mode property: num-dual's value and slope along
+/// `dir` (`directional_derivative`, over the tensors) against the value
+/// domain's and reverse mode's. Both err from the exact numbers by about
+/// the widths of their rigorous `f64` enclosures, and reverse mode adds the
+/// partials in another order (`(n + 1) eps` of the terms summed); where
+/// paths cancel in its adjoints (`a + (D - a)`), by ulps of each path, a
+/// few per node on it: `eps` times the number of nodes and [`abs_slope`].
+fn dual_case(prog: &[Instr], vals: &[f64], dir: &[f64]) -> Result<(), TestCaseError> {
+    let model = random_model(prog, false);
+    let (x, v) = (params_from(&model, vals), params_from(&model, dir));
+    let mut ev = Evaluator::new(&model.graph, model.loss);
+    let (_, grad) = ev.value_and_grad(&x);
+    let f = ev.forward(&x).item();
+    let [w0, w1] =
+        Bounder::new(&model.graph, model.loss).line::<2>(&x, &v, Interval::ZERO).polys[0].c.map(|c| c.width());
+    let paths = abs_slope(&model, &x, &v);
+    if !f.is_finite() || !grad.iter().all(Tensor::is_finite) || !w1.is_finite() || !paths.is_finite() {
+        return Ok(());
+    }
+    let (y, slope) = directional_derivative(&model.graph, model.loss, &x, &v).expect("one tensor per parameter");
+    let reverse: f64 = grad.iter().zip(&v).map(|(g, v)| g.dot(v)).sum();
+    let terms: f64 = grad.iter().zip(&v).map(|(g, v)| g.map(f64::abs).dot(&v.map(f64::abs))).sum();
+    let n = v.iter().map(|t| t.shape().len()).sum::<usize>() as f64;
+    let nodes = model.graph.reachable(model.loss).len() as f64;
+    let expr = model.graph.display(model.loss);
+    let tol = 8.0 * w1 + 4.0 * (n + 1.0) * EPS * terms + 4.0 * nodes * EPS * paths + 1e-300;
+    prop_assert!(
+        (slope - reverse).abs() <= tol,
+        "{expr}: num-dual slope {slope} vs reverse mode {reverse} (tolerance {tol})"
+    );
+    let tol = 8.0 * w0 + 8.0 * EPS * f.abs() + 1e-300;
+    prop_assert!((y - f).abs() <= tol, "{expr}: num-dual value {y} vs forward {f} (tolerance {tol})");
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(common::config(400))]
+
+    #[test]
+    fn forward_mode_matches_reverse_mode_on_tensors(
+        prog in prop::collection::vec(instr(), 1..14),
+        vals in prop::collection::vec(-1.5f64..1.5, 10),
+        dir in prop::collection::vec(-1.0f64..1.0, 10),
+    ) {
+        dual_case(&prog, &vals, &dir)?;
+    }
 
     #[test]
     fn gradient_matches_exact_derivatives(
@@ -214,6 +273,11 @@ fn saved_cases() {
         i(0, 881, 0, 0.0),
     ];
     scalar_case(&prog, 1.2770492810910619, 0.2958480935823285).unwrap();
+    // sum(cbrt(a + (D - a))): forward mode's slope cancels to 0 exactly,
+    // reverse mode's (the sum of cbrt' over D, once added and once
+    // subtracted) to -1.6e-16, far outside the slope's enclosure (1e-30).
+    let prog = [i(14, 3, 0, 0.0), i(10, 0, 4, 0.0), i(0, 23, 0, 0.0)];
+    dual_case(&prog, &[0.3], &[0.7]).unwrap();
 }
 
 /// cos of an argument near 6e6: one rounding of the argument moves the

@@ -2,8 +2,9 @@
 //!
 //! This layer holds the vectorized [`kernels`] of the primitives (whose
 //! point values, [`func`], are the primitive table's), the [`Evaluator`]
-//! that computes a graph's value and gradient, and [`eval_scalar`], which
-//! runs an all-scalar graph over num-dual's numbers. It uses the `tensor`,
+//! that computes a graph's value and gradient, and [`eval_dual`], which
+//! runs a graph over num-dual's numbers ([`directional_derivative`] checks
+//! reverse mode by forward mode with it). It uses the `tensor`,
 //! `expr`, `prim` and `plan` layers.
 //!
 //! ```
@@ -19,6 +20,7 @@
 
 mod adjoint;
 mod dual;
+mod dual_ops;
 mod forward;
 mod jet;
 
@@ -27,7 +29,7 @@ mod value;
 
 pub use crate::prim::point as func;
 pub use adjoint::AdjointDomain;
-pub use dual::eval_scalar;
+pub use dual::{directional_derivative, eval_dual, eval_scalar};
 pub use forward::Evaluator;
 pub use jet::{jet_on, taylor2};
 pub use value::ValueDomain;
