@@ -117,15 +117,6 @@ impl<'m> Context<'m> {
             .map_or_else(|| self.bounder.line::<1>(y, &zero, Interval::ZERO).polys[0].c[0], |c| c[0])
     }
 
-    /// `[c0, c1]` at `x` along `v`: enclosures of the value and the exact
-    /// directional derivative (the fused pass's where it covers the loss).
-    fn slope_at(&self, x: &[Tensor], v: &[Tensor]) -> [Interval; 2] {
-        match self.bounder.fused2(x, v, TINY) {
-            Some(c) => [c[0], c[1]],
-            None => self.bounder.line::<2>(x, v, Interval::ZERO).polys[0].c,
-        }
-    }
-
     /// Whether the loss is certainly undefined at `y`: NaN in f64 and no
     /// value at 256 bits (decided only on small graphs).
     fn undefined_at(&self, y: &[Tensor]) -> bool {
