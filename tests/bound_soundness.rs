@@ -9,8 +9,8 @@ mod common;
 
 use std::cell::Cell;
 
-use common::{Instr, instr, random_function};
 use majorize::bound::{self, Enclosure};
+use majorize::testing::{Instr, instr, random_function};
 use majorize::{Evaluator, Interval, Model, Tensor};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -55,7 +55,7 @@ fn check_model(model: &Model, x0: f64, left: f64, right: f64, k: usize) -> Resul
 /// 1500 random cases of 41 points: at least 50,000 decided checks.
 #[test]
 fn bounds_hold_at_sampled_points() {
-    let mut runner = TestRunner::new(common::config(1500));
+    let mut runner = TestRunner::new(majorize::testing::config(1500));
     let strategy = (prop::collection::vec(instr(), 1..10), -2.0f64..2.0, 0.0f64..1.5, 0.0f64..1.5, 0usize..=6);
     let total = Cell::new(0usize);
     runner
@@ -107,7 +107,7 @@ fn new_primitives_hold_on_a_grid() {
 /// are evaluated stably.
 #[test]
 fn narrow_regions_stay_sound() {
-    let mut runner = TestRunner::new(common::config(400));
+    let mut runner = TestRunner::new(majorize::testing::config(400));
     let strategy = (prop::collection::vec(instr(), 1..8), -2.0f64..2.0, 1e-9f64..1e-4, 0usize..=4);
     runner.run(&strategy, |(prog, x0, w, k)| check(&prog, x0, w, w * 0.7, k).map(|_| ())).unwrap();
 }
@@ -117,7 +117,7 @@ fn narrow_regions_stay_sound() {
 /// for high coefficients of compositions), and the same whatever the region.
 #[test]
 fn point_coefficients_are_tight_and_do_not_depend_on_the_region() {
-    let mut runner = TestRunner::new(common::config(400));
+    let mut runner = TestRunner::new(majorize::testing::config(400));
     let strategy = (prop::collection::vec(instr(), 1..10), -2.0f64..2.0, 0.0f64..1.5, 0.0f64..1.5, 1usize..=5);
     runner
         .run(&strategy, |(prog, x0, l, r, k)| {
@@ -165,7 +165,7 @@ fn enclosures_rebuilt_from_their_printed_form_hold() {
 #[ignore = "a report; run it by name"]
 fn report_point_coefficient_widths() {
     use proptest::strategy::{Strategy, ValueTree};
-    let mut runner = TestRunner::new(common::config(1));
+    let mut runner = TestRunner::new(majorize::testing::config(1));
     let strategy = (prop::collection::vec(instr(), 1..10), -2.0f64..2.0, 0.0f64..1.5, 0.0f64..1.5, 1usize..=6);
     let ulps = |c: Interval| -> Option<f64> {
         let m = c.mag();

@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{Instr, example, fused_instr, instr, params_from, random_model};
+use common::example;
 use majorize::bound::{Bounder, precise_taylor, precise_value};
+use majorize::testing::{Instr, fused_instr, instr, params_from, random_model};
 use majorize::{Evaluator, Func, Interval, Model, Op, Tensor};
 use proptest::prelude::*;
 
@@ -106,7 +107,7 @@ fn step(hi: f64) -> impl Strategy<Value = f64> {
 }
 
 proptest! {
-    #![proptest_config(common::config(200))]
+    #![proptest_config(majorize::testing::config(200))]
 
     /// Random tensor programs (matrix products, reductions, broadcasting,
     /// every primitive) along a random direction.
@@ -308,7 +309,7 @@ fn perceptron(dims: (usize, usize, usize, usize), act: u8, head: u8, data: &[f64
 }
 
 proptest! {
-    #![proptest_config(common::config(120))]
+    #![proptest_config(majorize::testing::config(120))]
 
     /// The fused pass covers every such perceptron, its bound holds along a
     /// random direction, and it is as tight as the general pass.
@@ -437,7 +438,7 @@ fn fused_pass_through_gathers() {
 }
 
 proptest! {
-    #![proptest_config(common::config(200))]
+    #![proptest_config(majorize::testing::config(200))]
 
     /// Random programs of the operations the fused pass covers, its new
     /// primitives and kinks among them: its bound holds and follows the

@@ -13,9 +13,10 @@
 
 mod common;
 
-use common::{Instr, central_difference, example, instr, params_from, random_model};
+use common::example;
 use majorize::bound::{Bounder, precise_taylor};
 use majorize::eval::{directional_derivative, eval_dual, taylor2};
+use majorize::testing::{Instr, central_difference, instr, params_from, random_model};
 use majorize::{Evaluator, Interval, Model, Tensor, eval_scalar};
 use num_dual::{Dual, Dual2, Dual2_64, DualNum};
 use proptest::prelude::*;
@@ -214,7 +215,7 @@ fn dual_case(prog: &[Instr], vals: &[f64], dir: &[f64]) -> Result<(), TestCaseEr
 }
 
 proptest! {
-    #![proptest_config(common::config(400))]
+    #![proptest_config(majorize::testing::config(400))]
 
     #[test]
     fn forward_mode_matches_reverse_mode_on_tensors(

@@ -71,7 +71,7 @@ fn gradients_agree_with_central_differences() {
             for e in 0..gp.data().len() {
                 let mut dir: Vec<Tensor> = m.init.iter().map(|t| Tensor::zeros(t.shape())).collect();
                 dir[p].data_mut()[e] = 1.0;
-                let fd = common::central_difference(&mut ev, &m.init, &dir, 1e-6);
+                let fd = majorize::testing::central_difference(&mut ev, &m.init, &dir, 1e-6);
                 let an = gp.data()[e];
                 assert!((fd - an).abs() <= 1e-6 * (1.0 + an.abs()), "{name}: parameter {p}[{e}]: {an} vs {fd}");
             }

@@ -232,7 +232,7 @@ const SCALAR: &[Scalar] = &[
 ];
 
 proptest! {
-    #![proptest_config(common::config(4000))]
+    #![proptest_config(majorize::testing::config(4000))]
 
     #[test]
     fn unary_enclosures_contain_point_values(x in interval(), ts in prop::array::uniform4(unit())) {
@@ -288,7 +288,7 @@ fn base() -> impl Strategy<Value = f64> {
 }
 
 proptest! {
-    #![proptest_config(common::config(3000))]
+    #![proptest_config(majorize::testing::config(3000))]
 
     #[test]
     fn parametrized_enclosures_contain_point_values(
@@ -354,7 +354,7 @@ fn region() -> impl Strategy<Value = Interval> {
 }
 
 proptest! {
-    #![proptest_config(common::config(2000))]
+    #![proptest_config(majorize::testing::config(2000))]
 
     /// The value and first three derivatives over `x` contain those at each
     /// point (f64 dual numbers, up to their rounding), and overlap the
@@ -408,7 +408,7 @@ fn saved_derivative_range_case() {
 }
 
 proptest! {
-    #![proptest_config(common::config(1000))]
+    #![proptest_config(majorize::testing::config(1000))]
 
     /// `Dual3<Dual3<Interval>>` holds `f^(i+j)` in part `(i, j)`: up to the
     /// 6th derivative, against closed forms (`exp^(n) = exp`,

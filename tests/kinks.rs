@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{Instr, instr};
 use majorize::bound::{self, Bounder};
 use majorize::optim::{self, FullMm, QuasiNewton, RunOptions, SafeCombination, SafeRate};
+use majorize::testing::{Instr, instr};
 use majorize::{Evaluator, Func, Graph, Interval, Model, NodeId, Optimizer, Problem, Shape, Tensor};
 use proptest::prelude::*;
 
@@ -20,7 +20,7 @@ fn kinked(prog: &[Instr], x0: f64, kind: u8, c: f64) -> (Model, NodeId, f64) {
     let x = g.param("x", Shape::Scalar).unwrap();
     let mut pool = vec![x];
     for ins in prog {
-        common::apply(&mut g, &mut pool, ins, true);
+        majorize::testing::apply(&mut g, &mut pool, ins, true);
     }
     let h = *pool.last().unwrap();
     let at = g.constant(x0);
@@ -49,7 +49,7 @@ fn kinked(prog: &[Instr], x0: f64, kind: u8, c: f64) -> (Model, NodeId, f64) {
 }
 
 proptest! {
-    #![proptest_config(common::config(600))]
+    #![proptest_config(majorize::testing::config(600))]
 
     /// Over `[x0, x0 + e]` or `[x0 - e, x0]` with a kink at `x0`, every degree's enclosure
     /// holds (decided exactly), and it is finite wherever the smooth part's
@@ -119,8 +119,8 @@ fn the_linear_coefficient_is_the_directional_derivative() {
 /// arguments are exactly 0 at `x0` (separable penalties, and a max and a
 /// min of parameters), and `x0`.
 fn kinked_model(prog: &[Instr], vals: &[f64]) -> (Model, Vec<Tensor>) {
-    let base = common::random_model(prog, false);
-    let x0 = common::params_from(&base, vals);
+    let base = majorize::testing::random_model(prog, false);
+    let x0 = majorize::testing::params_from(&base, vals);
     let mut g = base.graph.clone();
     let (a, v, m) = (g.param_node(0).unwrap(), g.param_node(1).unwrap(), g.param_node(2).unwrap());
     let v0 = g.data("v0", x0[1].clone()).unwrap();
@@ -154,7 +154,7 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
 }
 
 proptest! {
-    #![proptest_config(common::config(60))]
+    #![proptest_config(majorize::testing::config(60))]
 
     /// Random losses with kink terms, started on their kinks: every step of
     /// every MM optimizer keeps or lowers the loss; the ray and box
@@ -173,8 +173,8 @@ proptest! {
         if !f0.is_finite() || !g.iter().all(Tensor::is_finite) {
             return Ok(());
         }
-        let d1 = common::params_from(&model, &dirs[..10]);
-        let d2 = common::params_from(&model, &dirs[10..]);
+        let d1 = majorize::testing::params_from(&model, &dirs[..10]);
+        let d2 = majorize::testing::params_from(&model, &dirs[10..]);
         let b = Bounder::new(&model.graph, model.loss);
         let [c0, c1, c2] = b.line2(&x0, &d1, e);
         let q = b.quad(&x0, &[d1.clone(), d2.clone()], &[Interval::new(0.0, e), Interval::new(0.0, e)]);
@@ -339,7 +339,7 @@ fn the_default_falls_back_to_saferate_where_full_mm_does_not_fit() {
 #[test]
 fn proximal_plans_keep_their_promises() {
     use majorize::mm::{kinks, prox};
-    let mut runner = proptest::test_runner::TestRunner::new(common::config(80));
+    let mut runner = proptest::test_runner::TestRunner::new(majorize::testing::config(80));
     let strategy = (prop::collection::vec(instr(), 1..8), prop::collection::vec(-1.5f64..1.5, 10), 0.05f64..2.0);
     let moved = std::cell::Cell::new(0usize);
     runner

@@ -154,7 +154,7 @@ fn token() -> impl Strategy<Value = &'static str> {
 }
 
 proptest! {
-    #![proptest_config(common::config(3000))]
+    #![proptest_config(majorize::testing::config(3000))]
 
     /// No sequence of tokens makes parsing, lowering or evaluating panic.
     #[test]

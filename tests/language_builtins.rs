@@ -9,8 +9,8 @@ mod common;
 
 use std::cell::Cell;
 
-use common::central_difference;
 use majorize::bound::Bounder;
+use majorize::testing::central_difference;
 use majorize::{Evaluator, Interval, Model, Shape, Tensor, lang};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -254,7 +254,7 @@ fn line_enclosures_hold_through_gathers() {
         (1i32..=32).prop_map(|k| f64::from(k) / 32.0),
     );
     let finite = Cell::new(0usize);
-    let mut runner = TestRunner::new(common::config(200));
+    let mut runner = TestRunner::new(majorize::testing::config(200));
     runner
         .run(&strategy, |(x, v, e)| {
             let (x, v) = (split(&x), split(&v));

@@ -196,7 +196,7 @@ fn net() -> impl Strategy<Value = Net> {
 }
 
 proptest! {
-    #![proptest_config(common::config(60))]
+    #![proptest_config(majorize::testing::config(60))]
 
     /// On random small networks the last layer is recognised, the exact
     /// step alone does not raise the loss (beyond rounding), and every

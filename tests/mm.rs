@@ -3,8 +3,9 @@
 
 mod common;
 
-use common::{example, instr, params_from, random_model};
+use common::example;
 use majorize::optim::{self, Alternating, FullMm, QuasiNewton, RunOptions, RunResult, SafeCombination, SafeRate};
+use majorize::testing::{instr, params_from, random_model};
 use majorize::{Evaluator, Model, Optimizer, Problem, Shape, Tensor, lang};
 use proptest::prelude::*;
 
@@ -44,7 +45,7 @@ fn mm_optimizers() -> Vec<(&'static str, Box<dyn Optimizer>)> {
 }
 
 proptest! {
-    #![proptest_config(common::config(60))]
+    #![proptest_config(majorize::testing::config(60))]
 
     /// Random losses over every primitive (convex or not, possibly unbounded
     /// below): every step of every MM optimizer keeps or lowers the loss,

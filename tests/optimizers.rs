@@ -109,7 +109,7 @@ fn test_loss(scale: f64, shift: f64) -> Model {
 }
 
 proptest! {
-    #![proptest_config(common::config(64))]
+    #![proptest_config(majorize::testing::config(64))]
 
     /// Adam with eps = 0 is invariant to scaling the loss by a constant c > 0.
     #[test]

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{Instr, apply, instr};
 use majorize::bound::Bounder;
 use majorize::simplify::{Condition, RULES, Simplifier};
+use majorize::testing::{Instr, apply, instr};
 use majorize::{Evaluator, Graph, Interval, Model, Shape, Tensor, bound, lang};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -251,7 +251,7 @@ fn every_rule_is_sound() {
     assert!(scalar_rules.len() + 15 >= RULES.len());
     for &&(name, lhs, rhs, condition) in &scalar_rules {
         // A runner counts cases over its lifetime: one per rule.
-        let mut runner = TestRunner::new(common::config(64));
+        let mut runner = TestRunner::new(majorize::testing::config(64));
         let strategy = (0usize..100, 0usize..100, 0usize..100, 0usize..7, 0usize..7);
         runner
             .run(&strategy, |(ia, ib, ic, ip, iq)| {
@@ -414,7 +414,7 @@ fn program() -> impl Strategy<Value = Vec<Instr>> {
 }
 
 proptest! {
-    #![proptest_config(common::config(300))]
+    #![proptest_config(majorize::testing::config(300))]
 
     /// The rewritten graph is the same function: equal to 1e-12 relative
     /// where the original is defined, not finite where it is undefined.

@@ -250,29 +250,29 @@ fn text(args: &CheckArgs, model: &Model, opts: &CheckOptions, report: &Report) {
             o.seconds
         );
     }
-    if let Some(c) = &report.convergence {
-        if let Some((lo, mid, hi)) = c.spread() {
-            let mut stops: Vec<(String, usize)> = Vec::new();
-            for r in &c.runs {
-                match stops.iter_mut().find(|(s, _)| *s == r.stop) {
-                    Some(e) => e.1 += 1,
-                    None => stops.push((r.stop.clone(), 1)),
-                }
+    if let Some(c) = &report.convergence
+        && let Some((lo, mid, hi)) = c.spread()
+    {
+        let mut stops: Vec<(String, usize)> = Vec::new();
+        for r in &c.runs {
+            match stops.iter_mut().find(|(s, _)| *s == r.stop) {
+                Some(e) => e.1 += 1,
+                None => stops.push((r.stop.clone(), 1)),
             }
-            let stops: Vec<String> = stops.iter().map(|(s, n)| format!("{s} {n}")).collect();
-            let gmax = c.runs.iter().map(|r| r.grad_norm).fold(0.0, f64::max);
-            outln!(
-                "convergence of {} from {} starts: final loss min {lo:.6e}, median {mid:.6e}, max {hi:.6e}",
-                c.method,
-                c.runs.len()
-            );
-            outln!(
-                "  largest final gradient norm {gmax:.3e}; {} distinct end point{}; stops: {}",
-                c.distinct,
-                if c.distinct == 1 { "" } else { "s" },
-                stops.join(", ")
-            );
         }
+        let stops: Vec<String> = stops.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        let gmax = c.runs.iter().map(|r| r.grad_norm).fold(0.0, f64::max);
+        outln!(
+            "convergence of {} from {} starts: final loss min {lo:.6e}, median {mid:.6e}, max {hi:.6e}",
+            c.method,
+            c.runs.len()
+        );
+        outln!(
+            "  largest final gradient norm {gmax:.3e}; {} distinct end point{}; stops: {}",
+            c.distinct,
+            if c.distinct == 1 { "" } else { "s" },
+            stops.join(", ")
+        );
     }
     let short: Vec<&str> =
         report.outcomes.iter().filter(|o| o.cases < o.planned && o.held()).map(|o| o.label.as_str()).collect();

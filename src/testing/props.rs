@@ -125,7 +125,8 @@ pub(crate) fn walk(
         all_finite(opt.name(), k, &x)?;
         let f = problem.value(&x);
         let prev = losses[losses.len() - 1];
-        if monotone && !(f <= prev) {
+        // A NaN loss after a finite one is a rise too.
+        if monotone && matches!(f.partial_cmp(&prev), None | Some(std::cmp::Ordering::Greater)) {
             return Err(TestCaseError::fail(format!(
                 "{}: step {k} raised the loss from {prev:e} to {f:e} (losses so far {losses:?})",
                 opt.name()

@@ -1,12 +1,9 @@
-//! Shared test helpers: running the binary and loading the examples; the
-//! strategies and finite differences are `majorize::testing`'s.
+//! Shared test helpers: running the binary and loading the examples (the
+//! strategies, configuration and finite differences are
+//! `majorize::testing`'s).
 #![allow(dead_code)]
 
 use majorize::Model;
-pub use majorize::testing::{
-    Instr, apply, central_difference, config, fused_covers, fused_instr, instr, params_from, random_function,
-    random_model,
-};
 
 /// Loads an example `.loss` file from `examples/`.
 pub fn example(name: &str) -> Model {

@@ -109,17 +109,16 @@ fn direction(
         }
         _ => t.undecided += 1,
     }
-    central(cx, x, reverse, (base, &full), (exact[0], secants), v, what, t)
+    central(cx, (x, v), reverse, (base, &full), (exact[0], secants), what, t)
 }
 
 /// The central difference over `[-H, H]` against reverse mode.
 fn central(
     cx: &Context<'_>,
-    x: &[Tensor],
+    (x, v): (&[Tensor], &[Tensor]),
     reverse: f64,
     (base, full): (f64, &dyn Fn() -> f64),
     (value, secants): (Interval, Interval),
-    v: &[Tensor],
     what: &str,
     t: &mut Tally,
 ) -> Result<(), TestCaseError> {

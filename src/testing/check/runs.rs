@@ -130,7 +130,8 @@ pub(super) fn convergence_case(
     let r = optim::run(opt.as_mut(), &mut problem, x, &run_opts, |_| {});
     let losses: Vec<f64> = r.trace.iter().map(|p| p.loss).collect();
     if method.monotone
-        && let Some(k) = losses.windows(2).position(|w| !(w[1] <= w[0]))
+        && let Some(k) =
+            losses.windows(2).position(|w| matches!(w[1].partial_cmp(&w[0]), None | Some(std::cmp::Ordering::Greater)))
     {
         return Err(TestCaseError::fail(format!(
             "{}: step {} raised the loss from {:e} to {:e}",
