@@ -82,7 +82,9 @@ fn list(v: &[f64], item: impl Fn(f64) -> String) -> String {
 /// 0.5, the start toward 0.
 pub fn quadratic(dims: RangeInclusive<usize>, condition: RangeInclusive<f64>) -> impl Strategy<Value = Convex> {
     let most = *dims.end();
-    (dims, condition, 0.5f64..=4.0, any::<u64>(), prop::collection::vec(-2.0f64..2.0, most))
+    let (k0, k1) = (condition.start().max(1.0).ln(), condition.end().max(1.0).ln());
+    let kappa = grid(0..=1024).prop_map(move |t| (k0 + (k1 - k0) * t).exp());
+    (dims, kappa, grid(0..=3584).prop_map(|t| 0.5 + 3.5 * t), any::<u64>(), prop::collection::vec(centred(2.0), most))
         .prop_map(|(dim, kappa, top, seed, start)| quadratic_problem(dim, kappa, top, seed, &start))
 }
 
@@ -92,7 +94,7 @@ pub fn quadratic(dims: RangeInclusive<usize>, condition: RangeInclusive<f64>) ->
 /// `[-1, 1]^features`.
 pub fn logistic(rows: RangeInclusive<usize>, features: RangeInclusive<usize>) -> impl Strategy<Value = Convex> {
     let most = *features.end();
-    (rows, features, -2.0f64..=0.0, any::<u64>(), prop::collection::vec(-1.0f64..1.0, most))
+    (rows, features, exponent(), any::<u64>(), prop::collection::vec(centred(1.0), most))
         .prop_map(|(n, p, e, seed, start)| logistic_problem(n, p, 10f64.powf(e), seed, &start))
 }
 
@@ -106,8 +108,26 @@ pub fn softmax(
     classes: RangeInclusive<usize>,
 ) -> impl Strategy<Value = Convex> {
     let most = *features.end() * *classes.end();
-    (rows, features, classes, -2.0f64..=0.0, any::<u64>(), prop::collection::vec(-1.0f64..1.0, most))
+    (rows, features, classes, exponent(), any::<u64>(), prop::collection::vec(centred(1.0), most))
         .prop_map(|(n, p, k, e, seed, start)| softmax_problem(n, p, k, 10f64.powf(e), seed, &start))
+}
+
+/// `k / n` for `k` in `range` (`n` its end): a number in `[0, 1]` drawn
+/// through an integer, because proptest shrinks an integer by bisection
+/// but a float only by trying its lowest value.
+fn grid(range: RangeInclusive<u32>) -> impl Strategy<Value = f64> {
+    let n = f64::from(*range.end());
+    range.prop_map(move |k| f64::from(k) / n)
+}
+
+/// A number in `[-r, r]` on a grid of `r / 1024`, shrinking toward 0.
+fn centred(r: f64) -> impl Strategy<Value = f64> {
+    (-1024i32..=1024).prop_map(move |k| r * f64::from(k) / 1024.0)
+}
+
+/// An exponent in `[-2, 0]` on a grid of 1/512, shrinking toward 0.
+fn exponent() -> impl Strategy<Value = f64> {
+    (0u32..=1024).prop_map(|k| -f64::from(k) / 512.0)
 }
 
 /// One of the three at small sizes: quadratics in 1 to 6 unknowns with

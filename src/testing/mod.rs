@@ -44,15 +44,19 @@ pub const SEED: u64 = 20261201;
 
 /// A property's configuration: `cases` cases (or `PROPTEST_CASES`), drawn
 /// from a fixed seed ([`SEED`], or `PROPTEST_RNG_SEED`), so that a test
-/// runs the same cases every time; and no failure persistence, so that a
+/// runs the same cases every time; no failure persistence, so that a
 /// failing run writes no file (a failure prints its shrunk inputs, and a
-/// case worth keeping becomes an explicit test).
+/// case worth keeping becomes an explicit test); and up to 4096 shrinking
+/// steps or 30 s (proptest's default, 4 per case, stops a problem's
+/// shrinking long before its numbers are simple).
 pub fn config(cases: u32) -> Config {
     let env = |name: &str| std::env::var(name).ok();
     Config {
         cases: env("PROPTEST_CASES").and_then(|v| v.parse().ok()).unwrap_or(cases),
         rng_seed: RngSeed::Fixed(env("PROPTEST_RNG_SEED").and_then(|v| v.parse().ok()).unwrap_or(SEED)),
         failure_persistence: None,
+        max_shrink_iters: 4096,
+        max_shrink_time: 30_000,
         ..Config::default()
     }
 }
