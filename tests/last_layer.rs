@@ -7,9 +7,10 @@
 mod common;
 
 use majorize::mm::last_layer::{Head, recognise};
-use majorize::optim::{self, Alternating, RunOptions};
+use majorize::optim::Alternating;
 use majorize::simplify::Simplifier;
-use majorize::{Evaluator, Func, Graph, Model, NodeId, Problem, Shape, Tensor, lang};
+use majorize::testing::{monotone, networks};
+use majorize::{Evaluator, Model, lang};
 use proptest::prelude::*;
 
 /// A `.loss` file of `bench/`, simplified as `minimize` does.
@@ -74,127 +75,6 @@ fn losses_without_a_last_linear_layer_are_not_recognised() {
     }
 }
 
-/// A random small network: inputs `X` (`n x d`), `depth` hidden layers of
-/// `h` units with activation `act`, a last layer of `k` outputs (`W`
-/// scaled by `scale`; a vector `W` and a scalar bias when `k = 1` and
-/// `vector`), the head, a ridge `lambda` on `W` and one on the first
-/// hidden layer's weights. Every value comes from `vals` (cycled).
-#[derive(Debug)]
-struct Net {
-    n: usize,
-    d: usize,
-    h: usize,
-    k: usize,
-    depth: usize,
-    act: Func,
-    head: Head,
-    vector: bool,
-    scale: f64,
-    lambda: f64,
-}
-
-/// Values drawn in turn from a list, cycled (scaled a little more each round).
-struct Draw<'a> {
-    vals: &'a [f64],
-    at: usize,
-}
-
-impl Draw<'_> {
-    fn take(&mut self, len: usize) -> Vec<f64> {
-        self.at += len;
-        (self.at - len..self.at)
-            .map(|i| self.vals[i % self.vals.len()] * (1.0 + (i / self.vals.len()) as f64 * 0.1))
-            .collect()
-    }
-
-    /// A parameter of `shape`, its initial value pushed on `init`.
-    fn param(&mut self, g: &mut Graph, init: &mut Vec<Tensor>, name: &str, shape: Shape) -> NodeId {
-        init.push(Tensor::new(shape, self.take(shape.len()).iter().map(|v| v * 0.5).collect()));
-        g.param(name, shape).unwrap()
-    }
-}
-
-fn network(net: &Net, vals: &[f64]) -> Model {
-    let mut draw = Draw { vals, at: 0 };
-    let mut g = Graph::new();
-    let mut init = Vec::new();
-    let x = g.data("X", Tensor::new(Shape::Matrix(net.n, net.d), draw.take(net.n * net.d))).unwrap();
-    let (mut a, mut width, mut penalty) = (x, net.d, None);
-    for l in 0..net.depth {
-        let w = draw.param(&mut g, &mut init, &format!("W{l}"), Shape::Matrix(width, net.h));
-        let b = draw.param(&mut g, &mut init, &format!("b{l}"), Shape::Vector(net.h));
-        let z = g.matmul(a, w).unwrap();
-        let z = g.add(z, b).unwrap();
-        a = g.func(net.act, z);
-        width = net.h;
-        penalty = penalty.or(Some(w));
-    }
-    let (wshape, bshape) = if net.k == 1 && net.vector {
-        (Shape::Vector(width), Shape::Scalar)
-    } else {
-        (Shape::Matrix(width, net.k), Shape::Vector(net.k))
-    };
-    let w = draw.param(&mut g, &mut init, "W", wshape);
-    let b = draw.param(&mut g, &mut init, "b", bshape);
-    let c = g.constant(net.scale);
-    let cw = g.mul(w, c).unwrap();
-    let z = g.matmul(a, cw).unwrap();
-    let z = g.add(b, z).unwrap();
-    let rows = g.shape(z);
-    let fit = match net.head {
-        Head::Squared => {
-            let y = g.data("y", Tensor::new(rows, draw.take(rows.len()))).unwrap();
-            let r = g.sub(z, y).unwrap();
-            let r2 = g.powi(r, 2);
-            g.mean(r2, None).unwrap()
-        }
-        Head::CrossEntropy => {
-            let labels = draw.take(net.n).iter().map(|v| ((v.abs() * 7.0) as usize % net.k) as f64).collect();
-            let y = g.data("labels", Tensor::vector(labels)).unwrap();
-            let y = g.onehot(y, net.k).unwrap();
-            let lse = g.logsumexp(z, Some(1)).unwrap();
-            let zy = g.mul(y, z).unwrap();
-            let picked = g.sum(zy, Some(1)).unwrap();
-            let ce = g.sub(lse, picked).unwrap();
-            g.mean(ce, None).unwrap()
-        }
-        Head::Logistic => {
-            let labels = draw.take(rows.len()).iter().map(|v| f64::from(u8::from(*v > 0.0))).collect();
-            let y = g.data("y", Tensor::new(rows, labels)).unwrap();
-            let sp = g.func(Func::Softplus, z);
-            let yz = g.mul(y, z).unwrap();
-            let e = g.sub(sp, yz).unwrap();
-            g.mean(e, None).unwrap()
-        }
-    };
-    let mut loss = fit;
-    for p in [Some(w), penalty].into_iter().flatten() {
-        let p2 = g.powi(p, 2);
-        let s = g.sum(p2, None).unwrap();
-        let l = g.constant(net.lambda);
-        let r = g.mul(l, s).unwrap();
-        loss = g.add(loss, r).unwrap();
-    }
-    Model::new(g, loss, init).unwrap()
-}
-
-fn net() -> impl Strategy<Value = Net> {
-    let acts = [Func::Tanh, Func::Softplus, Func::Sigmoid, Func::Swish, Func::Relu, Func::Sin, Func::Erf];
-    (
-        (2usize..12, 1usize..4, 1usize..6, 1usize..4, 0usize..3),
-        (0usize..acts.len(), any::<bool>(), any::<bool>(), -3.0f64..3.0, prop_oneof![Just(0.0), 1e-4f64..1.0]),
-    )
-        .prop_map(move |((n, d, h, k, depth), (act, ce, vector, scale, lambda))| {
-            let head = match (ce, k) {
-                (true, 1) => Head::Logistic,
-                (true, _) => Head::CrossEntropy,
-                _ => Head::Squared,
-            };
-            let scale = if scale.abs() < 0.1 { 1.0 } else { scale };
-            Net { n, d, h, k, depth, act: acts[act], head, vector, scale, lambda }
-        })
-}
-
 proptest! {
     #![proptest_config(majorize::testing::config(60))]
 
@@ -202,25 +82,19 @@ proptest! {
     /// step alone does not raise the loss (beyond rounding), and every
     /// `lastlayer` step keeps or lowers it, with finite parameters.
     #[test]
-    fn every_lastlayer_step_is_monotone(net in net(), vals in prop::collection::vec(-2.0f64..2.0, 7..40)) {
-        let model = network(&net, &vals);
+    fn every_lastlayer_step_is_monotone(net in networks()) {
+        let (model, x0) = (&net.model, &net.start);
         let layer = recognise(&model.graph, model.loss);
         prop_assert!(layer.is_some(), "not recognised: {}", model.graph.display(model.loss));
         let layer = layer.unwrap();
-        prop_assert_eq!(layer.head, net.head);
-        let x0 = model.init.clone();
+        prop_assert_eq!(layer.head, net.spec.head);
         let mut ev = Evaluator::new(&model.graph, model.loss);
-        let (f0, g) = ev.value_and_grad(&x0);
+        let (f0, g) = ev.value_and_grad(x0);
         prop_assume!(f0.is_finite());
-        if let Some(x) = layer.step(&layer.input_values(&model.graph, &x0), &x0, &g) {
+        if let Some(x) = layer.step(&layer.input_values(&model.graph, x0), x0, &g) {
             let f1 = ev.loss(&x);
             prop_assert!(f1 <= f0 + 1e-12 * f0.abs(), "exact step: {f0} -> {f1} on {}", model.graph.display(model.loss));
         }
-        let mut problem = Problem::new(&model);
-        let opts = RunOptions { max_steps: 12, grad_tol: 0.0, ..RunOptions::default() };
-        let r = optim::run(&mut Alternating::default(), &mut problem, x0, &opts, |_| {});
-        let losses: Vec<f64> = r.trace.iter().map(|p| p.loss).collect();
-        prop_assert!(losses.windows(2).all(|w| w[1] <= w[0]), "{losses:?} on {}", model.graph.display(model.loss));
-        prop_assert!(r.params.iter().all(Tensor::is_finite));
+        monotone(&mut Alternating::default(), model, x0, 12)?;
     }
 }

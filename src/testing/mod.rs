@@ -27,7 +27,7 @@ mod programs;
 pub(crate) mod props;
 
 pub use convex::{Convex, convex, logistic, logistic_problem, quadratic, quadratic_problem, softmax, softmax_problem};
-pub use networks::{ACTIVATIONS, HEADS, Network, mlp, networks};
+pub use networks::{ACTIVATIONS, HEADS, NetSpec, NetValues, Network, networks};
 pub use programs::{
     Instr, RandomLoss, apply, central_difference, fused_covers, fused_instr, instr, losses, params_from,
     random_function, random_model,
