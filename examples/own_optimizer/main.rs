@@ -11,6 +11,9 @@ use majorize::Optimizer;
 use majorize::testing::{self, Convex, RandomLoss};
 use optimizers::{Backtracking, FixedStep};
 
+/// A fresh optimizer for each case.
+type Maker = fn() -> Box<dyn Optimizer>;
+
 fn report<V: std::fmt::Debug>(what: &str, r: Result<u32, testing::Counterexample<V>>) {
     match r {
         Ok(n) => println!("  {what}: held on {n} cases"),
@@ -19,7 +22,7 @@ fn report<V: std::fmt::Debug>(what: &str, r: Result<u32, testing::Counterexample
 }
 
 fn main() {
-    let makers: [(&str, fn() -> Box<dyn Optimizer>); 2] = [
+    let makers: [(&str, Maker); 2] = [
         ("fixed step, lr = 0.9", || Box::new(FixedStep { lr: 0.9 })),
         ("backtracking, lr = 0.9", || Box::new(Backtracking { lr: 0.9 })),
     ];
