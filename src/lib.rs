@@ -32,8 +32,11 @@
 //! Layers, each using only those before it: `interval`, `tensor`, `expr`,
 //! `prim` (the table of primitives: every fact about each function), [`lang`], [`simplify`], [`plan`], [`eval`], [`bound`], [`mm`], [`optim`], [`bench`](mod@bench)
 //! ([`plan`] computes its constant nodes through [`eval`]'s value domain,
-//! the one edge back). See `docs/` for the language, the command line, the
-//! methods and `docs/performance.md` for the engine's speed.
+//! the one edge back). `testing` (the `testing` feature, on by default)
+//! states the crate's promises as properties of any loss or optimizer.
+//! See `docs/` for the language, the command line, the methods,
+//! `docs/testing.md` for property-based testing and `docs/performance.md`
+//! for the engine's speed.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]

@@ -181,21 +181,19 @@ fn a_broken_optimizer_shrinks_to_its_edge_and_a_correct_one_passes() {
     // (on the strategy's grid of 3.5 / 3584).
     assert_eq!(c.value.minimizer[0].shape().len(), 1, "{c}");
     assert!(top > 2.0 / lr && top < 2.0 / lr + 3.5 / 3584.0 * 2.0, "{c}");
-    for make in [|| -> Box<dyn Optimizer> { Box::new(Backtracking { lr: 0.9 }) }] {
-        let q = quadratics();
-        assert!(
-            testing::check(64, q, |p: Convex| testing::monotone(make().as_mut(), &p.model, &p.start, 50).map(drop))
-                .is_ok()
-        );
-        let r = testing::check(64, testing::convex(), |p: Convex| {
-            testing::reaches(make().as_mut(), &p.model, &p.start, &p.minimizer, 3000, 1e-4).map(drop)
-        });
-        assert!(r.is_ok(), "{}", r.unwrap_err());
-        let r = testing::check(64, testing::losses(8, false), |c| {
-            testing::finite(make().as_mut(), &c.model, &c.start, 30).map(drop)
-        });
-        assert!(r.is_ok(), "{}", r.unwrap_err());
-    }
+    let make = || -> Box<dyn Optimizer> { Box::new(Backtracking { lr: 0.9 }) };
+    let q = quadratics();
+    assert!(
+        testing::check(64, q, |p: Convex| testing::monotone(make().as_mut(), &p.model, &p.start, 50).map(drop)).is_ok()
+    );
+    let r = testing::check(64, testing::convex(), |p: Convex| {
+        testing::reaches(make().as_mut(), &p.model, &p.start, &p.minimizer, 3000, 1e-4).map(drop)
+    });
+    assert!(r.is_ok(), "{}", r.unwrap_err());
+    let r = testing::check(64, testing::losses(8, false), |c| {
+        testing::finite(make().as_mut(), &c.model, &c.start, 30).map(drop)
+    });
+    assert!(r.is_ok(), "{}", r.unwrap_err());
     // The fixed step lets infinities in on a random loss.
     let r = testing::check(64, testing::losses(8, false), |c| {
         testing::finite(&mut FixedStep { lr }, &c.model, &c.start, 30).map(drop)

@@ -4,7 +4,9 @@
 //! losses and optimizers:
 //!
 //! - strategies (proptest's) for random losses over every primitive
-//!   ([`losses`]);
+//!   ([`losses`]), convex problems with a known minimizer ([`convex`]:
+//!   [`quadratic`]s of a chosen condition number, ridge [`logistic`] and
+//!   [`softmax`] regression on random data) and small [`networks`];
 //! - helpers that state a property of any [`Optimizer`](crate::Optimizer)
 //!   in a proptest case: [`monotone`] (the loss never increases over N
 //!   steps), [`finite`] (no NaN or infinity ever reaches the parameters,
@@ -15,7 +17,23 @@
 //!
 //! `majorize check FILE.loss` runs the checks of a loss (bounds hold,
 //! gradients agree, MM is monotone, where runs converge) through
-//! [`check_loss`]. docs/testing.md shows both, with their output.
+//! [`check_loss`]. docs/testing.md shows both, with their output, and
+//! `examples/own_optimizer/` property-tests two optimizers of a few lines,
+//! one broken (a fixed step) and one correct (Armijo backtracking):
+//!
+//! ```
+//! use majorize::testing::{self, Convex};
+//! use majorize::optim::{Optimizer, Sgd};
+//! // Plain gradient descent with rate 0.9 overshoots once the curvature
+//! // passes 2 / 0.9; shrinking finds one unknown at that edge.
+//! let c = testing::check(64, testing::quadratic(1..=6, 1.0..=100.0), |p: Convex| {
+//!     let mut sgd = Sgd { lr: 0.9, ..Sgd::default() }.build().unwrap();
+//!     testing::monotone(&mut sgd, &p.model, &p.start, 50).map(drop)
+//! })
+//! .unwrap_err();
+//! let top = c.value.eigenvalues[c.value.eigenvalues.len() - 1];
+//! assert!(c.value.eigenvalues.len() == 1 && top > 2.0 / 0.9 && top < 2.23);
+//! ```
 //!
 //! proptest is re-exported ([`proptest`](mod@proptest)), so that a test needs no
 //! second dependency: `use majorize::testing::proptest::prelude::*;`.

@@ -187,9 +187,12 @@ impl<V: std::fmt::Debug> std::fmt::Display for Counterexample<V> {
 /// ```
 ///
 /// # Errors
-/// The [`Counterexample`]; a strategy that rejects too many values is
-/// reported as one with the rejection as its reason (and the value it
-/// last drew, if any).
+/// The [`Counterexample`]; a property that rejects too many values is
+/// reported as one with the rejection as its reason, and the strategy's
+/// first value.
+///
+/// # Panics
+/// If the strategy itself can draw no value at all.
 pub fn check<S>(
     cases: u32,
     strategy: S,

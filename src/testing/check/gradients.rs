@@ -170,7 +170,8 @@ fn paths(cx: &Context<'_>, x: &[Tensor], v: &[Tensor]) -> f64 {
 }
 
 /// `[c0, c1]` at `x` along `v` (enclosures of the value and the exact
-/// directional derivative), and the range of the secant slopes
+/// directional derivative; at a kink, of the one-sided derivatives along
+/// `v` and `-v` and everything between), and the range of the secant slopes
 /// `(f(x + z v) - f(x)) / z` over `0 < |z| <= H`: from the fused degree-2
 /// bounds along `v` and `-v` over `[0, H]` (the secant along `v` lies in
 /// `c1 + C2 z`), or the general pass (at `{0}` and over `[-H, H]`) where
@@ -180,7 +181,9 @@ fn enclosures(cx: &Context<'_>, x: &[Tensor], v: &[Tensor]) -> ([Interval; 2], I
     match (cx.bounder.fused2(x, v, H), cx.bounder.fused2(x, &back, H)) {
         (Some(a), Some(b)) => {
             let z = Interval::new(0.0, H);
-            ([a[0], a[1]], (a[1] + a[2] * z).hull(-(b[1] + b[2] * z)))
+            // At a kink the two one-sided slopes differ, and a derivative
+            // (reverse mode's, num-dual's: a subgradient's) lies between.
+            ([a[0], a[1].hull(-b[1])], (a[1] + a[2] * z).hull(-(b[1] + b[2] * z)))
         }
         _ => {
             let at = cx.bounder.line::<2>(x, v, Interval::ZERO).polys[0].c;
