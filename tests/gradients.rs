@@ -165,27 +165,13 @@ fn scalar_case(prog: &[Instr], x0: f64, y0: f64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The size of what reverse mode adds up for the slope along `v`: the
-/// slope with every partial and every direction taken in absolute value.
-/// num-dual over intervals gives it as the magnitude of the tangent seeded
-/// with `[-|v|, |v|]`: a symmetric tangent's radius is multiplied by `|f'|`
-/// at each node and added, never cancelled, where paths meet.
-fn abs_slope(model: &Model, x: &[Tensor], v: &[Tensor]) -> f64 {
-    let seed = |(x, v): (&Tensor, &Tensor)| {
-        let pairs = x.data().iter().zip(v.data());
-        pairs.map(|(&x, &v)| Dual::new(Interval::point(x), Interval::new(-v.abs(), v.abs()))).collect()
-    };
-    let seeds: Vec<Vec<Dual<Interval>>> = x.iter().zip(v).map(seed).collect();
-    eval_dual(&model.graph, model.loss, &seeds).map_or(f64::INFINITY, |d| d.eps.mag())
-}
-
 /// One case of the forward-mode property: num-dual's value and slope along
 /// `dir` (`directional_derivative`, over the tensors) against the value
 /// domain's and reverse mode's. Both err from the exact numbers by about
 /// the widths of their rigorous `f64` enclosures, and reverse mode adds the
 /// partials in another order (`(n + 1) eps` of the terms summed); where
 /// paths cancel in its adjoints (`a + (D - a)`), by ulps of each path, a
-/// few per node on it: `eps` times the number of nodes and [`abs_slope`].
+/// few per node on it: `eps` times the number of nodes and [`absolute_slope`](majorize::testing::absolute_slope).
 fn dual_case(prog: &[Instr], vals: &[f64], dir: &[f64]) -> Result<(), TestCaseError> {
     let model = random_model(prog, false);
     let (x, v) = (params_from(&model, vals), params_from(&model, dir));
@@ -194,7 +180,7 @@ fn dual_case(prog: &[Instr], vals: &[f64], dir: &[f64]) -> Result<(), TestCaseEr
     let f = ev.forward(&x).item();
     let [w0, w1] =
         Bounder::new(&model.graph, model.loss).line::<2>(&x, &v, Interval::ZERO).polys[0].c.map(|c| c.width());
-    let paths = abs_slope(&model, &x, &v);
+    let paths = majorize::testing::absolute_slope(&model, &x, &v);
     if !f.is_finite() || !grad.iter().all(Tensor::is_finite) || !w1.is_finite() || !paths.is_finite() {
         return Ok(());
     }

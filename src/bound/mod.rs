@@ -31,7 +31,7 @@ mod fused;
 pub(crate) mod head;
 mod ieval;
 mod line;
-mod point;
+pub(crate) mod point;
 mod poly;
 mod primitive;
 mod quad;

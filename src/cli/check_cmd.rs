@@ -81,6 +81,7 @@ pub fn run(args: &CheckArgs) -> Result<(), Failure> {
     source::check_footprint(&model, Pass::Bound { coefficients: 6 }, budget)?;
     let model = args.simplify.apply(model);
     let mut opts = opts;
+    opts.memory = budget;
     if let Some(name) = &args.optimizer {
         opts.methods = Some(vec![method(name, args, &model)?]);
     }
@@ -143,6 +144,7 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, Error> {
         max_seconds: args.max_seconds,
         only,
         methods: None,
+        memory: u64::MAX, // set from --max-memory once the loss is read
     })
 }
 
@@ -203,6 +205,10 @@ fn rerun(args: &CheckArgs, opts: &CheckOptions, case: &Case) -> String {
         flag("max-steps", opts.max_steps.to_string());
     }
     flag("replay", case.to_string());
+    if let Some(m) = &args.memory.max_memory {
+        parts.push("--max-memory".into());
+        parts.push(quote(m));
+    }
     if args.simplify.no_simplify {
         parts.push("--no-simplify".into());
     }
@@ -216,13 +222,18 @@ fn quote(s: &str) -> String {
 }
 
 fn text(args: &CheckArgs, model: &Model, opts: &CheckOptions, report: &Report) {
-    outln!(
-        "majorize check {}: {} scalar parameters, seed {}, {} samples",
-        args.loss,
-        model.num_scalars(),
-        opts.seed,
-        opts.samples
-    );
+    match &args.replay {
+        Some(case) => {
+            outln!("majorize check {}: {} scalar parameters, replaying {case}", args.loss, model.num_scalars())
+        }
+        None => outln!(
+            "majorize check {}: {} scalar parameters, seed {}, {} samples",
+            args.loss,
+            model.num_scalars(),
+            opts.seed,
+            opts.samples
+        ),
+    }
     outln!(
         "{:<28} {:>9} {:>9} {:>9} {:>7} {:>8}  result",
         "property",
@@ -234,10 +245,11 @@ fn text(args: &CheckArgs, model: &Model, opts: &CheckOptions, report: &Report) {
     );
     for o in &report.outcomes {
         let steps = if o.steps > 0 { o.steps.to_string() } else { "-".into() };
-        let result = match (o.held(), o.cases) {
-            (false, _) => "FAILED",
-            (true, 0) => "not run (time budget)",
-            (true, _) => "held",
+        let result = match (o.held(), o.cases, o.checks) {
+            (false, _, _) => "FAILED",
+            (true, 0, _) => "not run (time budget)",
+            (true, _, 0) => "held, but nothing decided",
+            (true, _, _) => "held",
         };
         let cases = format!("{}/{}", o.cases, o.planned);
         outln!(
@@ -272,6 +284,14 @@ fn text(args: &CheckArgs, model: &Model, opts: &CheckOptions, report: &Report) {
             c.distinct,
             if c.distinct == 1 { "" } else { "s" },
             stops.join(", ")
+        );
+    }
+    let vacuous: Vec<&str> =
+        report.outcomes.iter().filter(|o| o.cases > 0 && o.checks == 0 && o.held()).map(|o| o.label.as_str()).collect();
+    if !vacuous.is_empty() {
+        outln!(
+            "warning: nothing was decided for {} (every enclosure infinite, or the loss not finite at every point drawn)",
+            vacuous.join(", ")
         );
     }
     let short: Vec<&str> =

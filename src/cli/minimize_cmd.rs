@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use majorize::optim::{self, RunOptions, RunResult, SafeRate, StopReason, TracePoint};
-use majorize::{Error, Model, Optimizer, Pass, Problem};
+use majorize::{Error, Model, Optimizer, Problem};
 use serde_json::{Map, Value, json};
 
 use majorize::bench::plot;
@@ -120,7 +120,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         && args.opt.is_none()
         && args.lr.is_none()
         && optimizer.name() == "fullmm"
-        && source::check_footprint(&model, pass_of("fullmm", &model), budget).is_err()
+        && source::check_footprint(&model, optim::pass_for("fullmm", &model), budget).is_err()
     {
         // The default's bound over every coordinate does not fit the memory:
         // the one-direction method of the same kind instead.
@@ -132,7 +132,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
         };
         optimizer = fallback()?;
     }
-    source::check_footprint(&model, pass_of(optimizer.name(), &model), budget)?;
+    source::check_footprint(&model, optim::pass_for(optimizer.name(), &model), budget)?;
     // The trace keeps a point per step.
     let trace_bytes = (args.steps as u64).saturating_mul(std::mem::size_of::<TracePoint>() as u64);
     if trace_bytes > budget / 2 {
@@ -183,19 +183,6 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
     }
     report(args, &model, optimizer.as_ref(), &result, problem.counts());
     outcome(&model, &result)
-}
-
-/// The memory pass an optimizer runs: a gradient, and for the MM methods an
-/// enclosure along one direction (saferate), a few (safecombination) or
-/// every coordinate (fullmm).
-fn pass_of(name: &str, model: &Model) -> Pass {
-    let quad = |m: usize| Pass::Bound { coefficients: 1 + m + m * (m + 1) / 2 };
-    match name {
-        "saferate" => Pass::Bound { coefficients: 3 },
-        "safecombination" => quad(optim::SafeCombination::MAX_BLOCKS + 2),
-        "fullmm" => quad(model.num_scalars()),
-        _ => Pass::Gradient,
-    }
 }
 
 /// The exit status of a run that ended without a finite minimum, with its

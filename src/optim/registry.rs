@@ -253,6 +253,24 @@ pub fn default_for(model: &crate::Model) -> &'static str {
     if n <= super::FullMm::DEFAULT_SCALARS { "fullmm" } else { "lastlayer" }
 }
 
+/// The memory pass optimizer `name` runs on `model` (for
+/// [`Model::footprint`](crate::Model::footprint)): a gradient, and for the
+/// MM methods an enclosure along one direction (SafeRate's, and
+/// `lastlayer`'s inner step), a few (SafeCombination's, at most
+/// [`SafeCombination::MAX_BLOCKS`](super::SafeCombination::MAX_BLOCKS) + 2)
+/// or every coordinate (full MM).
+pub fn pass_for(name: &str, model: &crate::Model) -> crate::Pass {
+    let quad = |m: usize| crate::Pass::Bound { coefficients: 1 + m + m * (m + 1) / 2 };
+    match name {
+        "fullmm" => quad(model.num_scalars()),
+        n if n.starts_with("safecombination") => quad(super::SafeCombination::MAX_BLOCKS + 2),
+        n if n.starts_with("saferate") || n == "optimistic_lbfgs" || n == "lastlayer" => {
+            crate::Pass::Bound { coefficients: 3 }
+        }
+        _ => crate::Pass::Gradient,
+    }
+}
+
 /// Every optimizer: the MM methods, then the baselines.
 pub fn all() -> Vec<Entry> {
     let mut v = majorizers();

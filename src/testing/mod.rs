@@ -47,8 +47,8 @@ pub(crate) mod props;
 pub use convex::{Convex, convex, logistic, logistic_problem, quadratic, quadratic_problem, softmax, softmax_problem};
 pub use networks::{ACTIVATIONS, HEADS, NetSpec, NetValues, Network, networks};
 pub use programs::{
-    Instr, RandomLoss, apply, central_difference, fused_covers, fused_instr, instr, losses, params_from,
-    random_function, random_model,
+    Instr, RandomLoss, absolute_slope, apply, central_difference, fused_covers, fused_instr, instr, losses,
+    params_from, random_function, random_model,
 };
 pub use proptest;
 

@@ -240,3 +240,24 @@ pub fn losses(max_len: usize, scalar_only: bool) -> impl Strategy<Value = Random
         },
     )
 }
+
+/// The slope of the loss at `x` along `v` with every partial taken in
+/// absolute value: num-dual's tangent seeded with `[-|v|, |v|]` over
+/// intervals, whose radius is multiplied by `|f'|` at each node and added
+/// where paths meet, never cancelled. Where the paths of a derivative
+/// cancel (`a + (D - a)`), a floating-point derivative is off by ulps of
+/// each path, a few per node on it: a tolerance term of `eps * nodes *`
+/// this. Infinite where it cannot be formed.
+pub fn absolute_slope(model: &Model, x: &[Tensor], v: &[Tensor]) -> f64 {
+    use crate::Interval;
+    use num_dual::Dual;
+    let seeds: Vec<Vec<Dual<Interval>>> = x
+        .iter()
+        .zip(v)
+        .map(|(x, v)| {
+            let pairs = x.data().iter().zip(v.data());
+            pairs.map(|(&x, &v)| Dual::new(Interval::point(x), Interval::new(-v.abs(), v.abs()))).collect()
+        })
+        .collect();
+    crate::eval::eval_dual(&model.graph, model.loss, &seeds).map_or(f64::INFINITY, |d| d.eps.mag())
+}

@@ -25,7 +25,8 @@ pub enum Property {
 }
 
 impl Property {
-    /// Every property, in the order they run.
+    /// Every property (they run in this order, but for convergence,
+    /// which runs before monotonicity).
     pub const ALL: [Property; 4] = [Property::Bounds, Property::Gradients, Property::Monotone, Property::Convergence];
 
     /// The name, as `--only` and a replay string spell it.
@@ -210,7 +211,7 @@ fn nonneg(what: &str, x: f64) -> Result<f64, String> {
 
 /// A parameter's scale: the root mean square of its initial value, or 1
 /// where that is 0 (or not finite).
-fn scale(t: &Tensor) -> f64 {
+pub(super) fn scale(t: &Tensor) -> f64 {
     let n = t.shape().len().max(1) as f64;
     let rms = (t.data().iter().map(|x| x * x).sum::<f64>() / n).sqrt();
     if rms > 0.0 && rms.is_finite() { rms } else { 1.0 }

@@ -48,9 +48,13 @@ pub struct CheckOptions {
     /// The properties to run (all when empty).
     pub only: Vec<Property>,
     /// The methods whose monotonicity is checked and (the first) whose
-    /// convergence is reported; `None`: every MM method that applies
-    /// ([`mm_methods`]), and the default method for convergence.
+    /// convergence is reported; `None` (or an empty list): every MM method
+    /// that applies ([`mm_methods`]) and fits `memory`, and the default
+    /// method for convergence.
     pub methods: Option<Vec<Method>>,
+    /// The memory, in bytes, a pass may use: an MM method or an enclosure
+    /// whose pass would need more ([`Model::footprint`]) is left out.
+    pub memory: u64,
 }
 
 impl Default for CheckOptions {
@@ -63,16 +67,39 @@ impl Default for CheckOptions {
             max_seconds: 40.0,
             only: Vec::new(),
             methods: None,
+            memory: crate::memory::default_budget(),
         }
     }
 }
 
-/// Progress, for a bar: cases done of those planned, and the property.
+impl CheckOptions {
+    /// The methods to check: those given, or every MM method that applies
+    /// and whose pass fits the memory.
+    fn methods(&self, model: &Model) -> Vec<Method> {
+        match &self.methods {
+            Some(m) if !m.is_empty() => m.clone(),
+            _ => mm_methods(model)
+                .into_iter()
+                .filter(|m| model.footprint(crate::optim::pass_for(&m.name, model)).bytes <= self.memory)
+                .collect(),
+        }
+    }
+
+    /// The method whose convergence is reported.
+    fn convergence_method(&self, model: &Model) -> Method {
+        match &self.methods {
+            Some(m) if !m.is_empty() => m[0].clone(),
+            _ => runs::default_method(model, self.memory),
+        }
+    }
+}
+
+/// Progress, for a bar: cases started of those planned, and the property.
 #[derive(Clone, Debug)]
 pub struct Progress {
     /// The property and method being checked.
     pub label: String,
-    /// Cases finished (run or skipped) so far, over every property.
+    /// Cases started (run or skipped) so far, over every property.
     pub done: u64,
     /// Cases planned, over every property.
     pub planned: u64,
@@ -94,18 +121,37 @@ pub(crate) struct Context<'m> {
     pub bounder: Bounder<'m>,
     pub ev: RefCell<Evaluator<'m>>,
     /// Whether the costlier enclosures (degrees 3 and 4, the quadratic
-    /// ones) and the 256-bit fallback are checked too.
+    /// ones) are checked too.
     pub small: bool,
+    /// Whether the 256-bit point pass takes this graph (it confirms a
+    /// failure, and decides where the loss is undefined).
+    pub precise: bool,
+    /// Whether full MM's box enclosure fits the memory.
+    pub box_fits: bool,
 }
 
 impl<'m> Context<'m> {
-    fn new(model: &'m Model) -> Self {
+    fn new(model: &'m Model, opts: &CheckOptions) -> Self {
+        let g = &model.graph;
+        let elements: usize = g.reachable(model.loss).iter().map(|&id| g.shape(id).len()).sum();
+        let n = model.num_scalars();
         Context {
             model,
             bounder: Bounder::new(&model.graph, model.loss),
             ev: RefCell::new(Evaluator::new(&model.graph, model.loss)),
             small: model.footprint(crate::Pass::Value).bytes <= 1 << 20,
+            precise: elements <= crate::bound::point::MAX_ELEMENTS,
+            box_fits: n <= crate::optim::FullMm::MAX_SCALARS
+                && model.footprint(crate::optim::pass_for("fullmm", model)).bytes <= opts.memory,
         }
+    }
+
+    /// The case's point, the loss and the gradient there; `None` where
+    /// either is not finite (nothing to check from).
+    fn start(&self, c: &Case) -> Option<(Vec<Tensor>, f64, Vec<Tensor>)> {
+        let x = c.point(self.model);
+        let (f, g) = self.ev.borrow_mut().value_and_grad(&x);
+        (f.is_finite() && g.iter().all(Tensor::is_finite)).then_some((x, f, g))
     }
 
     /// The loss at `y` in f64 interval arithmetic (outward rounding): the
@@ -120,7 +166,7 @@ impl<'m> Context<'m> {
     /// Whether the loss is certainly undefined at `y`: NaN in f64 and no
     /// value at 256 bits (decided only on small graphs).
     fn undefined_at(&self, y: &[Tensor]) -> bool {
-        self.small
+        self.precise
             && self.ev.borrow_mut().forward(y).item().is_nan()
             && precise_value(&self.model.graph, self.model.loss, y).is_none()
     }
@@ -130,8 +176,8 @@ impl<'m> Context<'m> {
 /// centre of every sampled point), calling `observe` as cases finish.
 pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&Progress)) -> Report {
     let began = Instant::now();
-    let cx = Context::new(model);
-    let methods = opts.methods.as_ref().map_or_else(|| mm_methods(model), |m| m.iter().map(Method::clone).collect());
+    let cx = Context::new(model, opts);
+    let methods = opts.methods(model);
     let wanted = |p: Property| opts.only.is_empty() || opts.only.contains(&p);
     // What runs, in order, with its share of the time budget: the costly
     // MM methods (SafeCombination's) last, so that a step longer than the
@@ -169,7 +215,7 @@ pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&P
             (observe.borrow_mut())(&Progress { label: label.clone(), done: done.get(), planned });
         };
         if property == Property::Convergence {
-            let method = opts.methods.as_ref().map_or_else(|| runs::default_method(model), |m| m[0].clone());
+            let method = opts.convergence_method(model);
             let (outcome, c) = runs::convergence(&cx, &method, cases, opts, budget, &tick);
             outcomes.push(outcome);
             convergence = Some(c);
@@ -199,7 +245,7 @@ fn cases_of(property: Property, method: Option<&Method>) -> impl proptest::strat
 /// Reruns one case (a replay string's), as the check that found it did.
 pub fn replay(model: &Model, case: &Case, opts: &CheckOptions) -> Result<Outcome, String> {
     let began = Instant::now();
-    let cx = Context::new(model);
+    let cx = Context::new(model, opts);
     let label = case
         .method
         .as_ref()
@@ -209,9 +255,9 @@ pub fn replay(model: &Model, case: &Case, opts: &CheckOptions) -> Result<Outcome
         Property::Gradients => gradients::case(&cx, case),
         Property::Monotone | Property::Convergence => {
             let name = case.method.as_deref().unwrap_or("");
-            let methods = opts.methods.as_ref().map_or_else(|| mm_methods(model), |m| m.clone());
+            let methods = opts.methods(model);
             let method = if case.property == Property::Convergence && case.method.is_none() {
-                opts.methods.as_ref().map_or_else(|| runs::default_method(model), |m| m[0].clone())
+                opts.convergence_method(model)
             } else {
                 let names: Vec<&str> = methods.iter().map(|m| m.name.as_str()).collect();
                 methods.iter().find(|m| m.name == name).cloned().ok_or_else(|| {
@@ -221,7 +267,10 @@ pub fn replay(model: &Model, case: &Case, opts: &CheckOptions) -> Result<Outcome
             if case.property == Property::Monotone {
                 runs::monotone_case(&cx, &method, case, opts.steps, None)
             } else {
-                runs::convergence_case(&cx, &method, case, opts, f64::INFINITY).map(|(t, _)| t)
+                // A run's nominal time: its share of the budget, as a check of
+                // this many samples gives it.
+                let seconds = opts.max_seconds * 0.2 / f64::from((opts.samples / 16).max(3));
+                runs::convergence_case(&cx, &method, case, opts, seconds).map(|(t, _)| t)
             }
         }
     };

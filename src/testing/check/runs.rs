@@ -76,9 +76,15 @@ pub fn mm_methods(model: &Model) -> Vec<Method> {
     v
 }
 
-/// The method `majorize minimize` picks for `model` when none is named.
-pub fn default_method(model: &Model) -> Method {
-    Method::registered(optim::default_for(model)).expect("the default is registered")
+/// The method `majorize minimize` picks for `model` when none is named,
+/// within `memory` bytes (where full MM's bound does not fit, the
+/// one-direction method of the same kind, as `minimize` takes).
+pub fn default_method(model: &Model, memory: u64) -> Method {
+    let mut name = optim::default_for(model);
+    if name == "fullmm" && model.footprint(optim::pass_for(name, model)).bytes > memory {
+        name = if crate::mm::kinks::recognise(&model.graph, model.loss).is_some() { "saferate" } else { "lastlayer" };
+    }
+    Method::registered(name).expect("the default is registered")
 }
 
 /// One monotonicity case: `steps` steps of `method` from the case's point
@@ -188,10 +194,13 @@ pub(super) fn convergence(
 ) -> (Outcome, Convergence) {
     let runs = RefCell::new(Vec::new());
     let began = Instant::now();
+    // Shrinking reruns a failing start with the time its run had.
+    let last = std::cell::Cell::new(f64::INFINITY);
     let per_run = |c: &Case, shrinking: bool| {
         let done = runs.borrow().len() as f64;
         let left = (budget - began.elapsed().as_secs_f64()).max(0.0);
-        let seconds = if shrinking { budget.max(1.0) } else { left / (f64::from(starts) - done).max(1.0) };
+        let seconds = if shrinking { last.get() } else { left / (f64::from(starts) - done).max(1.0) };
+        last.set(seconds);
         let (t, run) = convergence_case(cx, method, c, opts, seconds)?;
         if !shrinking && let Some(run) = run {
             runs.borrow_mut().push(run);
