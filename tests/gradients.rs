@@ -15,10 +15,10 @@ mod common;
 
 use common::example;
 use majorize::bound::{Bounder, precise_taylor};
-use majorize::eval::{directional_derivative, eval_dual, taylor2};
+use majorize::eval::{directional_derivative, taylor2};
 use majorize::testing::{Instr, central_difference, instr, params_from, random_model};
 use majorize::{Evaluator, Interval, Model, Tensor, eval_scalar};
-use num_dual::{Dual, Dual2, Dual2_64, DualNum};
+use num_dual::{Dual2, Dual2_64, DualNum};
 use proptest::prelude::*;
 
 const EPS: f64 = f64::EPSILON;
