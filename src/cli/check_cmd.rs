@@ -158,10 +158,7 @@ fn method(name: &str, args: &CheckArgs, model: &Model) -> Result<Method, Error> 
             model.num_scalars()
         )));
     }
-    let opts = optim::options(&entry, args.lr, args.opt.as_deref())?;
-    entry.build(&opts)?;
-    let monotone = optim::majorizers().iter().any(|e| e.name == entry.name);
-    Ok(Method::new(entry.name, monotone, move || entry.build(&opts).expect("built once already")))
+    Ok(Method::registered_with(entry.name, args.lr, args.opt.as_deref())?)
 }
 
 /// Prints the report; exit status 1 if a property failed.

@@ -41,8 +41,18 @@ impl Method {
     /// # Errors
     /// If no optimizer has that name.
     pub fn registered(name: &str) -> Result<Method, optim::OptimError> {
+        Method::registered_with(name, None, None)
+    }
+
+    /// The registered optimizer `name` with a learning rate and
+    /// hyperparameters (`key=value,...`), as `--lr` and `--opt` give them;
+    /// built once here so that a bad value is an error now.
+    ///
+    /// # Errors
+    /// An unknown name, key or value.
+    pub fn registered_with(name: &str, lr: Option<f64>, opt: Option<&str>) -> Result<Method, optim::OptimError> {
         let entry = optim::find(optim::all(), name)?;
-        let opts = optim::options(&entry, None, None)?;
+        let opts = optim::options(&entry, lr, opt)?;
         entry.build(&opts)?;
         let monotone = optim::majorizers().iter().any(|e| e.name == name);
         Ok(Method::new(entry.name, monotone, move || entry.build(&opts).expect("built once already")))
