@@ -26,6 +26,7 @@ pub mod contrib;
 mod error;
 mod greedy;
 mod lbfgs;
+pub mod learned;
 mod linesearch;
 mod lion;
 mod macros;

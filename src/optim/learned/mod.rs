@@ -1,0 +1,135 @@
+//! A learned optimizer: a small MLP, applied to every parameter element,
+//! maps per-element features ([`features`]) to a step, in the design of
+//! google/learned_optimization's MLP LOpt (Metz et al.): outputs `(d, a)`
+//! give `p <- p - d exp(exp_mult a) step_mult`. Unlike the reference, its
+//! inputs include unnormalized log-scale features, so that it can set its
+//! own step scale across problems whose good learning rates differ by
+//! orders of magnitude.
+//!
+//! Work in progress (issue 17): the network, features and step are here;
+//! meta-training, shipped weights and the registry entry are not yet.
+
+pub mod features;
+pub mod mlp;
+
+use std::sync::Arc;
+
+use super::optimizer::checked_value_and_grad;
+use super::transform::global_norm;
+use super::{OptimError, Optimizer, Problem, StepRecord, apply_updates, check_finite};
+use crate::tensor::Tensor;
+use features::Accumulators;
+use mlp::Mlp;
+
+/// The largest `exp_mult a` the step takes (`exp(30)` is about `1e13`):
+/// a network output beyond it is clipped, never an overflow.
+const MAX_EXPONENT: f64 = 30.0;
+
+/// The optimizer: a network and its state.
+#[derive(Clone, Debug)]
+pub struct Learned {
+    /// The network, `features::WIDTH` inputs to 2 outputs.
+    pub net: Arc<Mlp>,
+    /// The factor on the magnitude output inside the exponential.
+    pub exp_mult: f64,
+    /// The step's scale.
+    pub step_mult: f64,
+    acc: Option<Vec<Accumulators>>,
+    t: u64,
+}
+
+impl Learned {
+    /// The optimizer of `net`.
+    ///
+    /// # Panics
+    /// If `net` does not take [`features::WIDTH`] inputs to 2 outputs.
+    pub fn new(net: Arc<Mlp>, exp_mult: f64, step_mult: f64) -> Self {
+        let sizes = net.sizes();
+        assert!(
+            sizes[0] == features::WIDTH && sizes[sizes.len() - 1] == 2,
+            "a {} -> 2 network, not {sizes:?}",
+            features::WIDTH
+        );
+        Learned { net, exp_mult, step_mult, acc: None, t: 0 }
+    }
+
+    /// The updates (to add) for gradient `g` at `params`, advancing the state.
+    fn updates(&mut self, params: &[Tensor], grads: &[Tensor]) -> Vec<Tensor> {
+        let acc = self.acc.get_or_insert_with(|| params.iter().map(|p| Accumulators::zeros(p.shape())).collect());
+        let mut out = Vec::with_capacity(params.len());
+        for ((p, g), a) in params.iter().zip(grads).zip(acc.iter_mut()) {
+            a.update(g);
+            let y = self.net.forward(&features::rows(p, g, a, self.t));
+            let step: Vec<f64> = y
+                .data()
+                .chunks_exact(2)
+                .map(|o| -o[0] * (self.exp_mult * o[1]).clamp(-MAX_EXPONENT, MAX_EXPONENT).exp() * self.step_mult)
+                .collect();
+            out.push(Tensor::new(p.shape(), step));
+        }
+        self.t += 1;
+        out
+    }
+}
+
+impl Optimizer for Learned {
+    fn name(&self) -> &'static str {
+        "learned"
+    }
+
+    fn hyperparameters(&self) -> Vec<(String, String)> {
+        vec![
+            ("network".into(), format!("{:?}", self.net.sizes())),
+            ("exp_mult".into(), self.exp_mult.to_string()),
+            ("step_mult".into(), self.step_mult.to_string()),
+        ]
+    }
+
+    fn reset(&mut self) {
+        self.acc = None;
+        self.t = 0;
+    }
+
+    fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
+        let (loss, grads) = checked_value_and_grad(problem, params, self.t as usize + 1)?;
+        let saved = (self.acc.clone(), self.t);
+        let updates = self.updates(params, &grads);
+        if let Err(e) = check_finite(&updates, self.t as usize, "update") {
+            (self.acc, self.t) = saved;
+            return Err(e);
+        }
+        let update_norm = apply_updates(params, &updates);
+        Ok(StepRecord { loss, grad_norm: global_norm(&grads), update_norm, ..StepRecord::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse_inline;
+
+    #[test]
+    fn a_step_is_the_network_output_through_the_head() {
+        // A network whose last layer is zero but for its biases: outputs
+        // (d, a) = (2, 3) everywhere, so every element moves by
+        // -2 exp(0.5 * 3) 0.01.
+        let mut net = Mlp::new(&[features::WIDTH, 4, 2], 1);
+        let last = net.layers.len() - 1;
+        net.layers[last].w = net.layers[last].w.map(|_| 0.0);
+        net.layers[last].b = Tensor::vector(vec![2.0, 3.0]);
+        let model = parse_inline("(x - 1)^2 + (y + 2)^2").unwrap();
+        let mut problem = Problem::new(&model);
+        let mut opt = Learned::new(Arc::new(net), 0.5, 0.01);
+        let mut x = vec![Tensor::scalar(0.0), Tensor::scalar(0.0)];
+        opt.step(&mut problem, &mut x).unwrap();
+        let want = -2.0 * 1.5f64.exp() * 0.01;
+        assert_eq!((x[0].item(), x[1].item()), (want, want));
+        // A huge magnitude is clipped, not an overflow.
+        let mut net = (*opt.net).clone();
+        net.layers[last].b = Tensor::vector(vec![1.0, 1e300]);
+        let mut opt = Learned::new(Arc::new(net), 1.0, 1.0);
+        let mut x = vec![Tensor::scalar(0.0), Tensor::scalar(0.0)];
+        opt.step(&mut problem, &mut x).unwrap();
+        assert_eq!(x[0].item(), -(30f64.exp()));
+    }
+}
