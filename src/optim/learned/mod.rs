@@ -14,9 +14,8 @@ pub mod mlp;
 
 use std::sync::Arc;
 
-use super::optimizer::checked_value_and_grad;
-use super::transform::global_norm;
-use super::{OptimError, Optimizer, Problem, StepRecord, apply_updates, check_finite};
+use super::Stateful;
+use super::transform::{Describe, Transform};
 use crate::tensor::Tensor;
 use features::Accumulators;
 use mlp::Mlp;
@@ -25,21 +24,30 @@ use mlp::Mlp;
 /// a network output beyond it is clipped, never an overflow.
 const MAX_EXPONENT: f64 = 30.0;
 
-/// The optimizer: a network and its state.
+/// The learned update rule, as a gradient transformation: so that it is
+/// an optimizer ([`Learned`]) and, as a direction, drives SafeRate and
+/// SafeCombination (the step size then certified by the bound).
 #[derive(Clone, Debug)]
-pub struct Learned {
+pub struct LearnedRule {
     /// The network, `features::WIDTH` inputs to 2 outputs.
     pub net: Arc<Mlp>,
     /// The factor on the magnitude output inside the exponential.
     pub exp_mult: f64,
     /// The step's scale.
     pub step_mult: f64,
-    acc: Option<Vec<Accumulators>>,
-    t: u64,
 }
 
-impl Learned {
-    /// The optimizer of `net`.
+/// The rule's state: per tensor its accumulators, and the steps taken.
+#[derive(Clone, Debug)]
+pub struct LearnedState {
+    /// One per parameter tensor.
+    pub acc: Vec<Accumulators>,
+    /// Steps taken.
+    pub t: u64,
+}
+
+impl LearnedRule {
+    /// The rule of `net`.
     ///
     /// # Panics
     /// If `net` does not take [`features::WIDTH`] inputs to 2 outputs.
@@ -50,16 +58,30 @@ impl Learned {
             "a {} -> 2 network, not {sizes:?}",
             features::WIDTH
         );
-        Learned { net, exp_mult, step_mult, acc: None, t: 0 }
+        LearnedRule { net, exp_mult, step_mult }
     }
 
-    /// The updates (to add) for gradient `g` at `params`, advancing the state.
-    fn updates(&mut self, params: &[Tensor], grads: &[Tensor]) -> Vec<Tensor> {
-        let acc = self.acc.get_or_insert_with(|| params.iter().map(|p| Accumulators::zeros(p.shape())).collect());
+    /// The optimizer that steps by this rule.
+    pub fn optimizer(self) -> Learned {
+        Stateful::new(self)
+    }
+}
+
+/// The learned optimizer (an [`Optimizer`](super::Optimizer)): `p <- p - d exp(exp_mult a) step_mult`.
+pub type Learned = Stateful<LearnedRule>;
+
+impl Transform for LearnedRule {
+    type State = LearnedState;
+
+    fn init(&self, params: &[Tensor]) -> LearnedState {
+        LearnedState { acc: params.iter().map(|p| Accumulators::zeros(p.shape())).collect(), t: 0 }
+    }
+
+    fn update(&self, grads: Vec<Tensor>, state: &mut LearnedState, params: &[Tensor]) -> Vec<Tensor> {
         let mut out = Vec::with_capacity(params.len());
-        for ((p, g), a) in params.iter().zip(grads).zip(acc.iter_mut()) {
+        for ((p, g), a) in params.iter().zip(&grads).zip(state.acc.iter_mut()) {
             a.update(g);
-            let y = self.net.forward(&features::rows(p, g, a, self.t));
+            let y = self.net.forward(&features::rows(p, g, a, state.t));
             let step: Vec<f64> = y
                 .data()
                 .chunks_exact(2)
@@ -67,12 +89,12 @@ impl Learned {
                 .collect();
             out.push(Tensor::new(p.shape(), step));
         }
-        self.t += 1;
+        state.t += 1;
         out
     }
 }
 
-impl Optimizer for Learned {
+impl Describe for LearnedRule {
     fn name(&self) -> &'static str {
         "learned"
     }
@@ -84,29 +106,14 @@ impl Optimizer for Learned {
             ("step_mult".into(), self.step_mult.to_string()),
         ]
     }
-
-    fn reset(&mut self) {
-        self.acc = None;
-        self.t = 0;
-    }
-
-    fn step(&mut self, problem: &mut Problem<'_>, params: &mut [Tensor]) -> Result<StepRecord, OptimError> {
-        let (loss, grads) = checked_value_and_grad(problem, params, self.t as usize + 1)?;
-        let saved = (self.acc.clone(), self.t);
-        let updates = self.updates(params, &grads);
-        if let Err(e) = check_finite(&updates, self.t as usize, "update") {
-            (self.acc, self.t) = saved;
-            return Err(e);
-        }
-        let update_norm = apply_updates(params, &updates);
-        Ok(StepRecord { loss, grad_norm: global_norm(&grads), update_norm, ..StepRecord::default() })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Problem;
     use crate::lang::parse_inline;
+    use crate::optim::Optimizer;
 
     #[test]
     fn a_step_is_the_network_output_through_the_head() {
@@ -119,17 +126,35 @@ mod tests {
         net.layers[last].b = Tensor::vector(vec![2.0, 3.0]);
         let model = parse_inline("(x - 1)^2 + (y + 2)^2").unwrap();
         let mut problem = Problem::new(&model);
-        let mut opt = Learned::new(Arc::new(net), 0.5, 0.01);
+        let mut opt = LearnedRule::new(Arc::new(net), 0.5, 0.01).optimizer();
         let mut x = vec![Tensor::scalar(0.0), Tensor::scalar(0.0)];
         opt.step(&mut problem, &mut x).unwrap();
         let want = -2.0 * 1.5f64.exp() * 0.01;
         assert_eq!((x[0].item(), x[1].item()), (want, want));
         // A huge magnitude is clipped, not an overflow.
-        let mut net = (*opt.net).clone();
+        let mut net = (*opt.transform().net).clone();
         net.layers[last].b = Tensor::vector(vec![1.0, 1e300]);
-        let mut opt = Learned::new(Arc::new(net), 1.0, 1.0);
+        let mut opt = LearnedRule::new(Arc::new(net), 1.0, 1.0).optimizer();
         let mut x = vec![Tensor::scalar(0.0), Tensor::scalar(0.0)];
         opt.step(&mut problem, &mut x).unwrap();
         assert_eq!(x[0].item(), -(30f64.exp()));
+    }
+
+    #[test]
+    fn as_a_direction_saferate_never_raises_the_loss() {
+        // An untrained network's update is an arbitrary direction; SafeRate
+        // along it certifies each step by the bound.
+        let net = Arc::new(Mlp::new(&[features::WIDTH, 8, 2], 3));
+        let model = parse_inline("(1-x)^2 + 100*(y-x^2)^2").unwrap();
+        let mut problem = Problem::new(&model);
+        let mut opt = crate::optim::SafeRate::default().with_direction(Box::new(LearnedRule::new(net, 1.0, 1e-2)));
+        let mut x = vec![Tensor::scalar(-1.2), Tensor::scalar(1.0)];
+        let mut last = problem.value(&x);
+        for _ in 0..50 {
+            opt.step(&mut problem, &mut x).unwrap();
+            let f = problem.value(&x);
+            assert!(f <= last, "{f} > {last}");
+            last = f;
+        }
     }
 }
