@@ -19,6 +19,8 @@ mod bound_cmd;
 #[cfg(feature = "testing")]
 mod check_cmd;
 mod eval_cmd;
+#[cfg(feature = "testing")]
+mod meta_train_cmd;
 mod minimize_cmd;
 mod optimizers_cmd;
 mod output;
@@ -55,6 +57,9 @@ enum Command {
     /// Property-test a loss: bounds hold, gradients agree, MM is monotone, where runs converge.
     #[cfg(feature = "testing")]
     Check(check_cmd::CheckArgs),
+    /// Meta-train the learned optimizer on synthetic tasks (work in progress).
+    #[cfg(feature = "testing")]
+    MetaTrain(meta_train_cmd::MetaTrainArgs),
 }
 
 /// Exit status: bad input (a parse error, a bad option, a missing file, a
@@ -99,6 +104,8 @@ pub fn run() -> Result<(), Failure> {
         Command::Bench(args) => Ok(bench_cmd::run(&args)?),
         #[cfg(feature = "testing")]
         Command::Check(args) => check_cmd::run(&args),
+        #[cfg(feature = "testing")]
+        Command::MetaTrain(args) => Ok(meta_train_cmd::run(&args)?),
     }
 }
 

@@ -34,5 +34,6 @@ pub use analysis::{Domain, Facts};
 pub use cost::Cost;
 pub use error::SimplifyError;
 pub use language::{Leaf, Math, Num};
+pub(crate) use language::{from_rec_expr, to_rec_expr};
 pub use rules::{Condition, RULES, RuleSpec};
 pub use simplifier::{Report, Simplified, Simplifier, StopReason};

@@ -10,6 +10,8 @@
 //! meta-training, shipped weights and the registry entry are not yet.
 
 pub mod features;
+#[cfg(feature = "testing")]
+pub mod meta;
 pub mod mlp;
 
 use std::sync::Arc;
