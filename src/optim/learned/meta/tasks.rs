@@ -1,16 +1,21 @@
 //! The meta-training tasks: synthetic families none of which is in
 //! `bench/` (random quadratics with spectra spread over up to four
 //! decades, shifted Rosenbrock valleys, ridge logistic and softmax
-//! regression on random data, tiny networks on a random teacher's data),
+//! regression on random data, tiny networks on a random teacher's data;
+//! and digits-like widths: softmax regression and a one-hidden-layer
+//! network on 16-64 inputs, 4-10 classes, 200-600 rows; lasso and hinge
+//! losses, whose kinks MM keeps),
 //! each rescaled in its parameters and its loss by log-uniform factors, so
 //! that a rule meta-trained on them has to find its own step scale.
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::expr::NodeId;
 use crate::simplify::{Math, Num, from_rec_expr, to_rec_expr};
 use crate::testing::{NetSpec, NetValues, logistic_problem, quadratic_problem, softmax_problem};
-use crate::{Model, lang};
+use crate::{Graph, Model, Shape, Tensor, lang};
+use rand_distr::{Distribution, StandardNormal};
 
 /// A task: the loss and where to start.
 #[derive(Clone, Debug)]
@@ -57,7 +62,7 @@ pub fn rescaled(model: &Model, s: f64, c: f64) -> Model {
 pub fn sample(seed: u64) -> Task {
     let mut rng = StdRng::seed_from_u64(seed);
     let sub = rng.random_range(0..u64::MAX);
-    let (name, model) = match seed % 5 {
+    let (name, model) = match seed % 8 {
         0 => {
             let dim = rng.random_range(2..=50);
             let kappa = 10f64.powf(rng.random_range(0.0..4.0));
@@ -83,6 +88,33 @@ pub fn sample(seed: u64) -> Task {
             let lambda = 10f64.powf(rng.random_range(-3.0..-1.0));
             let start = vec![0.0; feats * k];
             (format!("softmax {rows}x{feats}, {k} classes"), softmax_problem(rows, feats, k, lambda, sub, &start).model)
+        }
+        5 => {
+            let (rows, feats, k) = (rng.random_range(200..=600), rng.random_range(16..=64), rng.random_range(4..=10));
+            (format!("wide softmax {rows}x{feats}, {k} classes"), wide_softmax(rows, feats, k, &mut rng))
+        }
+        6 => {
+            let (rows, feats) = (rng.random_range(50..=300), rng.random_range(4..=32));
+            let l1 = rng.random_bool(0.5);
+            let what = if l1 { "lasso" } else { "hinge" };
+            (format!("{what} {rows}x{feats}"), kinked(rows, feats, l1, &mut rng))
+        }
+        7 => {
+            let spec = NetSpec {
+                rows: rng.random_range(200..=600),
+                inputs: rng.random_range(16..=64),
+                hidden: rng.random_range(8..=32),
+                outputs: rng.random_range(4..=10),
+                depth: 1,
+                activation: crate::testing::ACTIVATIONS[rng.random_range(0..4)],
+                head: crate::mm::last_layer::Head::CrossEntropy,
+                column: false,
+                scale: None,
+                penalty: None,
+                values: NetValues::Teacher { data_seed: sub, init_seed: sub ^ 1 },
+            };
+            let net = spec.build();
+            (format!("wide {}", net.description), net.model)
         }
         _ => {
             let heads = crate::testing::HEADS;
@@ -114,6 +146,66 @@ pub fn sample(seed: u64) -> Task {
     Task { name: format!("{name}, scales {s:.3e} (parameters) and {c:.3e} (loss)"), model: rescaled(&model, s, c) }
 }
 
+/// Standard normal rows `X [rows, feats]` and labels of a random linear
+/// teacher (with noise), as data of `g`.
+fn blobs(g: &mut Graph, rows: usize, feats: usize, k: usize, rng: &mut StdRng) -> (NodeId, Vec<usize>) {
+    let normal = |rng: &mut StdRng| -> f64 { StandardNormal.sample(rng) };
+    let x: Vec<f64> = (0..rows * feats).map(|_| normal(rng)).collect();
+    let teacher: Vec<f64> = (0..feats * k).map(|_| normal(rng)).collect();
+    let labels = (0..rows)
+        .map(|i| {
+            let mut score = |c: usize| (0..feats).map(|j| x[i * feats + j] * teacher[j * k + c]).sum::<f64>() + normal(rng);
+            (0..k).map(|c| (c, score(c))).max_by(|a, b| a.1.total_cmp(&b.1)).map_or(0, |(c, _)| c)
+        })
+        .collect();
+    (g.data("X", Tensor::new(Shape::Matrix(rows, feats), x)).expect("a fresh name"), labels)
+}
+
+/// `mean(logsumexp(X W, 1) - sum(Y * (X W), 1))` from `W = 0`: softmax
+/// regression on digits-like widths (no minimizer needed here).
+fn wide_softmax(rows: usize, feats: usize, k: usize, rng: &mut StdRng) -> Model {
+    let mut g = Graph::new();
+    let (x, labels) = blobs(&mut g, rows, feats, k, rng);
+    let w = g.param("W", Shape::Matrix(feats, k)).expect("a fresh name");
+    let y = g.data("y", Tensor::vector(labels.iter().map(|&l| l as f64).collect())).expect("a fresh name");
+    let y = g.onehot(y, k).expect("labels below k");
+    let z = g.matmul(x, w).expect("shapes fit");
+    let lse = g.logsumexp(z, Some(1)).expect("a matrix");
+    let yz = g.mul(y, z).expect("shapes fit");
+    let picked = g.sum(yz, Some(1)).expect("a matrix");
+    let ce = g.sub(lse, picked).expect("shapes fit");
+    let loss = g.mean(ce, None).expect("a vector");
+    Model::new(g, loss, vec![Tensor::zeros(Shape::Matrix(feats, k))]).expect("one parameter")
+}
+
+/// A kinked loss from `w = 0`: the lasso `mean((X w - t)^2) + 0.01 sum(abs(w))`
+/// or the hinge `mean(relu(1 - s * (X w))) + 0.01 sum(w^2)` (labels `s = +-1`).
+fn kinked(rows: usize, feats: usize, l1: bool, rng: &mut StdRng) -> Model {
+    let mut g = Graph::new();
+    let (x, labels) = blobs(&mut g, rows, feats, 2, rng);
+    let w = g.param("w", Shape::Vector(feats)).expect("a fresh name");
+    let s = g
+        .data("s", Tensor::vector(labels.iter().map(|&l| if l == 1 { 1.0 } else { -1.0 }).collect()))
+        .expect("a fresh name");
+    let z = g.matmul(x, w).expect("shapes fit");
+    let (fit, penalty) = if l1 {
+        let r = g.sub(z, s).expect("shapes fit");
+        let r2 = g.powi(r, 2);
+        (g.mean(r2, None).expect("a vector"), g.func(crate::Func::Abs, w))
+    } else {
+        let sz = g.mul(s, z).expect("shapes fit");
+        let one = g.constant(1.0);
+        let m = g.sub(one, sz).expect("shapes fit");
+        let h = g.func(crate::Func::Relu, m);
+        (g.mean(h, None).expect("a vector"), g.powi(w, 2))
+    };
+    let p = g.sum(penalty, None).expect("a vector");
+    let lam = g.constant(0.01);
+    let p = g.mul(lam, p).expect("scalars");
+    let loss = g.add(fit, p).expect("scalars");
+    Model::new(g, loss, vec![Tensor::zeros(Shape::Vector(feats))]).expect("one parameter")
+}
+
 /// `sum(a (y[1:] - y[:-1]^2)^2 + (1 - y[:-1])^2)`, `y = x - shift`, from a
 /// random start.
 fn rosenbrock(n: usize, a: f64, rng: &mut StdRng) -> Model {
@@ -131,7 +223,7 @@ fn rosenbrock(n: usize, a: f64, rng: &mut StdRng) -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Evaluator, Tensor};
+    use crate::Evaluator;
 
     #[test]
     fn rescaling_is_the_same_problem_in_other_units() {
@@ -152,7 +244,7 @@ mod tests {
 
     #[test]
     fn every_family_draws_finite_tasks() {
-        for seed in 0..40 {
+        for seed in 0..48 {
             let t = sample(seed);
             let (f, g) = Evaluator::new(&t.model.graph, t.model.loss).value_and_grad(&t.model.init);
             assert!(f.is_finite() && g.iter().all(Tensor::is_finite), "{}", t.name);
