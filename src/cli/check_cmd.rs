@@ -6,7 +6,9 @@ use std::io::IsTerminal;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use majorize::testing::check::{self, Case, CheckOptions, Method, Property, Report};
+use majorize::testing::check::{
+    self, Case, CheckOptions, MAX_SECONDS, MAX_STEPS, Method, Property, Report, SAMPLES, STEPS,
+};
 use majorize::{Error, Model, Pass, optim};
 use serde_json::{Value, json};
 
@@ -26,7 +28,7 @@ pub struct CheckArgs {
     pub init: Option<String>,
     /// Cases of the bounds and gradients properties; an eighth of it (at least 2) per MM method
     /// for monotonicity, a sixteenth (at least 3) starts for convergence.
-    #[arg(long, default_value_t = 64, value_name = "N", allow_hyphen_values = true)]
+    #[arg(long, default_value_t = i64::from(SAMPLES), value_name = "N", allow_hyphen_values = true)]
     pub samples: i64,
     /// The seed the cases are drawn from.
     #[arg(long, default_value_t = majorize::testing::SEED, value_name = "S")]
@@ -35,14 +37,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "P,...")]
     pub only: Option<String>,
     /// Steps per monotonicity case.
-    #[arg(long, default_value_t = 10, value_name = "N", allow_hyphen_values = true)]
+    #[arg(long, default_value_t = STEPS as i64, value_name = "N", allow_hyphen_values = true)]
     pub steps: i64,
     /// The most steps of a convergence run.
-    #[arg(long, default_value_t = 500, value_name = "N", allow_hyphen_values = true)]
+    #[arg(long, default_value_t = MAX_STEPS as i64, value_name = "N", allow_hyphen_values = true)]
     pub max_steps: i64,
     /// The time budget in seconds, shared among the properties: past it no further case starts
     /// (the report says how many ran).
-    #[arg(long, default_value_t = 40.0, value_name = "S", allow_hyphen_values = true)]
+    #[arg(long, default_value_t = MAX_SECONDS, value_name = "S", allow_hyphen_values = true)]
     pub max_seconds: f64,
     /// Check this optimizer's monotonicity and convergence instead of the MM methods' (a baseline
     /// is expected to fail monotonicity: that is a finding, with its counterexample).
@@ -195,10 +197,10 @@ fn rerun(args: &CheckArgs, opts: &CheckOptions, case: &Case) -> String {
     if let Some(v) = &args.opt {
         flag("opt", v.clone());
     }
-    if case.property == Property::Monotone && opts.steps != 10 {
+    if case.property == Property::Monotone && opts.steps != STEPS {
         flag("steps", opts.steps.to_string());
     }
-    if case.property == Property::Convergence && opts.max_steps != 500 {
+    if case.property == Property::Convergence && opts.max_steps != MAX_STEPS {
         flag("max-steps", opts.max_steps.to_string());
     }
     flag("replay", case.to_string());

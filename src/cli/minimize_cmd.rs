@@ -71,8 +71,17 @@ pub struct MinimizeArgs {
     pub memory: source::MemoryFlag,
 }
 
-fn build(args: &MinimizeArgs, model: &Model) -> Result<Box<dyn Optimizer>, Error> {
-    let name = args.optimizer.as_deref().unwrap_or_else(|| optim::default_for(model));
+fn build(args: &MinimizeArgs, model: &Model, budget: u64) -> Result<Box<dyn Optimizer>, Error> {
+    // The default, within the memory (full MM's bound over every coordinate
+    // may not fit) unless options meant for it are given.
+    let default = || {
+        if args.opt.is_none() && args.lr.is_none() && args.direction.is_none() {
+            optim::default_within(model, budget)
+        } else {
+            optim::default_for(model)
+        }
+    };
+    let name = args.optimizer.as_deref().unwrap_or_else(default);
     let entry = optim::find(optim::all(), name)?;
     if name == "fullmm" && model.num_scalars() > optim::FullMm::MAX_SCALARS {
         return Err(Error::Usage(format!(
@@ -115,23 +124,7 @@ pub fn run(args: &MinimizeArgs) -> Result<(), Failure> {
     {
         return Err(Error::Usage(format!("--max-seconds must be > 0, got {s}")).into());
     }
-    let mut optimizer = build(args, &model)?;
-    if args.optimizer.is_none()
-        && args.opt.is_none()
-        && args.lr.is_none()
-        && optimizer.name() == "fullmm"
-        && source::check_footprint(&model, optim::pass_for("fullmm", &model), budget).is_err()
-    {
-        // The default's bound over every coordinate does not fit the memory:
-        // the one-direction method of the same kind instead.
-        let kinks = majorize::mm::kinks::recognise(&model.graph, model.loss).is_some();
-        let name = if kinks { "saferate" } else { "lastlayer" };
-        let fallback = || -> Result<Box<dyn Optimizer>, Error> {
-            let entry = optim::find(optim::all(), name)?;
-            Ok(entry.build(&optim::options(&entry, None, None)?)?)
-        };
-        optimizer = fallback()?;
-    }
+    let mut optimizer = build(args, &model, budget)?;
     source::check_footprint(&model, optim::pass_for(optimizer.name(), &model), budget)?;
     // The trace keeps a point per step.
     let trace_bytes = (args.steps as u64).saturating_mul(std::mem::size_of::<TracePoint>() as u64);

@@ -53,7 +53,9 @@ pub use normalized::{Normalized, NormalizedState};
 pub use optimizer::{Optimizer, Stateful, StepRecord, apply_updates, check_finite};
 pub use options::{Key, KeyDefault, Options, Show, Value, show_num, split_pairs};
 pub use problem::{NEAR_KINK, Problem};
-pub use registry::{Entry, all, baselines, default_for, find, majorizers, options, pass_for, stops_when_stalled};
+pub use registry::{
+    Entry, all, baselines, default_for, default_within, find, majorizers, options, pass_for, stops_when_stalled,
+};
 pub use rmsprop::{RmsProp, RmsState, ScaleByRms};
 pub use runner::{
     RunOptions, RunResult, STALL_STEPS, StopReason, TracePoint, UNBOUNDED_PARAMETER, describe_kinks, run,

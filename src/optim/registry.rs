@@ -253,6 +253,18 @@ pub fn default_for(model: &crate::Model) -> &'static str {
     if n <= super::FullMm::DEFAULT_SCALARS { "fullmm" } else { "lastlayer" }
 }
 
+/// [`default_for`] within `memory` bytes: where full MM's bound over every
+/// coordinate would need more ([`pass_for`]), the one-direction method of
+/// the same kind (SafeRate for a loss with separable kinks, `lastlayer`
+/// otherwise).
+pub fn default_within(model: &crate::Model, memory: u64) -> &'static str {
+    let name = default_for(model);
+    if name != "fullmm" || model.footprint(pass_for(name, model)).bytes <= memory {
+        return name;
+    }
+    if crate::mm::kinks::recognise(&model.graph, model.loss).is_some() { "saferate" } else { "lastlayer" }
+}
+
 /// The memory pass optimizer `name` runs on `model` (for
 /// [`Model::footprint`](crate::Model::footprint)): a gradient, and for the
 /// MM methods an enclosure along one direction (SafeRate's, and

@@ -31,6 +31,17 @@ use crate::{Evaluator, Interval, Model, Tensor};
 /// do not depend on it).
 const TINY: f64 = 1.0 / (1u64 << 40) as f64;
 
+/// [`CheckOptions::samples`]' default.
+pub const SAMPLES: u32 = 64;
+/// [`CheckOptions::steps`]' default.
+pub const STEPS: usize = 10;
+/// [`CheckOptions::max_steps`]' default.
+pub const MAX_STEPS: usize = 500;
+/// [`CheckOptions::max_seconds`]' default.
+pub const MAX_SECONDS: f64 = 40.0;
+/// The convergence property's share of the time budget.
+const CONVERGENCE_SHARE: f64 = 0.2;
+
 /// What to check, how much, and how long.
 pub struct CheckOptions {
     /// Cases of the bounds and gradients properties (an eighth of it, at
@@ -60,11 +71,11 @@ pub struct CheckOptions {
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
-            samples: 64,
+            samples: SAMPLES,
             seed: super::SEED,
-            steps: 10,
-            max_steps: 500,
-            max_seconds: 40.0,
+            steps: STEPS,
+            max_steps: MAX_STEPS,
+            max_seconds: MAX_SECONDS,
             only: Vec::new(),
             methods: None,
             memory: crate::memory::default_budget(),
@@ -73,6 +84,16 @@ impl Default for CheckOptions {
 }
 
 impl CheckOptions {
+    /// Monotonicity cases per method: an eighth of the samples, at least 2.
+    fn per_method(&self) -> u32 {
+        (self.samples / 8).max(2)
+    }
+
+    /// Convergence starts: a sixteenth of the samples, at least 3.
+    fn starts(&self) -> u32 {
+        (self.samples / 16).max(3)
+    }
+
     /// The methods to check: those given, or every MM method that applies
     /// and whose pass fits the memory.
     fn methods(&self, model: &Model) -> Vec<Method> {
@@ -182,8 +203,7 @@ pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&P
     // What runs, in order, with its share of the time budget: the costly
     // MM methods (SafeCombination's) last, so that a step longer than the
     // budget left can only run over at the end.
-    let per_method = (opts.samples / 8).max(2);
-    let starts = (opts.samples / 16).max(3);
+    let (per_method, starts) = (opts.per_method(), opts.starts());
     let mut plan: Vec<(Property, Option<&Method>, u32, f64)> = Vec::new();
     if wanted(Property::Bounds) {
         plan.push((Property::Bounds, None, opts.samples, 0.3));
@@ -192,7 +212,7 @@ pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&P
         plan.push((Property::Gradients, None, opts.samples, 0.15));
     }
     if wanted(Property::Convergence) {
-        plan.push((Property::Convergence, None, starts, 0.2));
+        plan.push((Property::Convergence, None, starts, CONVERGENCE_SHARE));
     }
     if wanted(Property::Monotone) {
         for m in &methods {
@@ -209,7 +229,7 @@ pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&P
         let left = (opts.max_seconds - began.elapsed().as_secs_f64()).max(0.0);
         let budget = left * share / shares;
         shares -= share;
-        let label = method.map_or_else(|| property.name().to_string(), |m| format!("{}: {}", property.name(), m.name));
+        let label = label(property, method.map(|m| m.name.as_str()));
         let tick = || {
             done.set(done.get() + 1);
             (observe.borrow_mut())(&Progress { label: label.clone(), done: done.get(), planned });
@@ -232,24 +252,22 @@ pub fn check_loss(model: &Model, opts: &CheckOptions, mut observe: impl FnMut(&P
                 }
             }
         };
-        let strategy = cases_of(property, method);
+        let strategy = case::cases(property, method.map(|m| m.name.clone()));
         outcomes.push(run_property(&label, property, cases, opts.seed, budget, &strategy, run, &tick));
     }
     Report { outcomes, convergence, seconds: began.elapsed().as_secs_f64() }
 }
 
-fn cases_of(property: Property, method: Option<&Method>) -> impl proptest::strategy::Strategy<Value = Case> {
-    cases(property, method.map(|m| m.name.clone()))
+/// `monotone: saferate`, or the property's name alone.
+fn label(property: Property, method: Option<&str>) -> String {
+    method.map_or_else(|| property.name().to_string(), |m| format!("{}: {m}", property.name()))
 }
 
 /// Reruns one case (a replay string's), as the check that found it did.
 pub fn replay(model: &Model, case: &Case, opts: &CheckOptions) -> Result<Outcome, String> {
     let began = Instant::now();
     let cx = Context::new(model, opts);
-    let label = case
-        .method
-        .as_ref()
-        .map_or_else(|| case.property.name().to_string(), |m| format!("{}: {m}", case.property.name()));
+    let label = label(case.property, case.method.as_deref());
     let result = match case.property {
         Property::Bounds => bounds::case(&cx, case),
         Property::Gradients => gradients::case(&cx, case),
@@ -269,7 +287,7 @@ pub fn replay(model: &Model, case: &Case, opts: &CheckOptions) -> Result<Outcome
             } else {
                 // A run's nominal time: its share of the budget, as a check of
                 // this many samples gives it.
-                let seconds = opts.max_seconds * 0.2 / f64::from((opts.samples / 16).max(3));
+                let seconds = opts.max_seconds * CONVERGENCE_SHARE / f64::from(opts.starts());
                 runs::convergence_case(&cx, &method, case, opts, seconds).map(|(t, _)| t)
             }
         }

@@ -87,14 +87,9 @@ pub fn mm_methods(model: &Model) -> Vec<Method> {
 }
 
 /// The method `majorize minimize` picks for `model` when none is named,
-/// within `memory` bytes (where full MM's bound does not fit, the
-/// one-direction method of the same kind, as `minimize` takes).
+/// within `memory` bytes ([`optim::default_within`]).
 pub fn default_method(model: &Model, memory: u64) -> Method {
-    let mut name = optim::default_for(model);
-    if name == "fullmm" && model.footprint(optim::pass_for(name, model)).bytes > memory {
-        name = if crate::mm::kinks::recognise(&model.graph, model.loss).is_some() { "saferate" } else { "lastlayer" };
-    }
-    Method::registered(name).expect("the default is registered")
+    Method::registered(optim::default_within(model, memory)).expect("the default is registered")
 }
 
 /// One monotonicity case: `steps` steps of `method` from the case's point
