@@ -1,5 +1,6 @@
-//! `majorize meta-train`: meta-train the learned rule by evolution
-//! strategies on the synthetic task families (work in progress, issue 17).
+//! `majorize meta-train`: meta-train the learned rule (or, with
+//! `--control`, Adam's three hyperparameters) by evolution strategies on
+//! the synthetic task families.
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -8,7 +9,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use majorize::Error;
 use majorize::optim::learned::features;
-use majorize::optim::learned::meta::es::{EsConfig, Trainer};
+use majorize::optim::learned::meta::es::{AdamFamily, EsConfig, Family, Trainer};
 use majorize::optim::learned::mlp::Mlp;
 use serde_json::json;
 
@@ -18,8 +19,8 @@ pub struct MetaTrainArgs {
     /// Stop after this many seconds.
     #[arg(long, default_value_t = 3600.0, value_name = "SECONDS")]
     pub budget: f64,
-    /// Stop after this many outer steps (the deterministic limit: a run of a seed and a step
-    /// count is the same on every machine).
+    /// Stop after this many outer steps instead of --budget (the deterministic limit: a run of a
+    /// seed and a step count is the same on every machine and thread count).
     #[arg(long, value_name = "N")]
     pub steps: Option<usize>,
     /// Where to write the weights (JSON).
@@ -31,6 +32,9 @@ pub struct MetaTrainArgs {
     /// Antithetic pairs per outer step.
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub pairs: usize,
+    /// Meta-train the control instead: Adam's (lr, beta1, beta2), on the same tasks and budget.
+    #[arg(long)]
+    pub control: bool,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -44,10 +48,73 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
     if args.pairs == 0 {
         return Err(Error::Usage("--pairs must be at least 1".into()));
     }
+    if let Some(0) = args.steps {
+        return Err(Error::Usage("--steps must be at least 1".into()));
+    }
     let config = EsConfig { pairs: args.pairs, seed: args.seed, ..EsConfig::default() };
-    let net = Mlp::new(&[features::WIDTH, 32, 32, 2], args.seed);
-    let mut trainer = Trainer::new(net, config.clone());
     let began = Instant::now();
+    let mut meta = serde_json::Map::new();
+    let (json, steps, ema) = if args.control {
+        let control = EsConfig { sigma: CONTROL_SIGMA, ..config.clone() };
+        let mut trainer = Trainer::of(AdamFamily, AdamFamily::initial(), control);
+        let ema = train(&mut trainer, args, &began);
+        let adam = AdamFamily::adam(&trainer.theta);
+        meta.insert("sigma".into(), json!(CONTROL_SIGMA));
+        let json = json!({
+            "format": "majorize-meta-adam", "version": 1,
+            "lr": adam.lr, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.eps,
+            "theta": trainer.theta,
+        });
+        (json, trainer.steps, ema)
+    } else {
+        let net = Mlp::new(&[features::WIDTH, 32, 32, 2], args.seed);
+        let mut trainer = Trainer::new(net, config.clone());
+        let ema = train(&mut trainer, args, &began);
+        meta.insert("features".into(), json!(features::names()));
+        meta.insert("exp_mult".into(), json!(config.exp_mult));
+        meta.insert("step_mult".into(), json!(config.step_mult));
+        meta.insert("sigma".into(), json!(config.sigma));
+        (trainer.net().to_json(&serde_json::Map::new()), trainer.steps, ema)
+    };
+    meta.insert("seed".into(), json!(args.seed));
+    meta.insert("pairs".into(), json!(args.pairs));
+    meta.insert("outer_steps".into(), json!(steps));
+    meta.insert("seconds".into(), json!(began.elapsed().as_secs_f64()));
+    meta.insert("threads".into(), json!(rayon::current_num_threads()));
+    meta.insert("final_meta_loss".into(), json!(ema));
+    meta.insert(
+        "command".into(),
+        json!(format!(
+            "majorize meta-train{} --seed {} --pairs {} --steps {}",
+            if args.control { " --control" } else { "" },
+            args.seed,
+            args.pairs,
+            steps
+        )),
+    );
+    meta.insert("licence".into(), json!("MIT OR Apache-2.0 (meta-trained by majorize; no third-party weights)"));
+    let mut json = json;
+    if let Some(obj) = json.as_object_mut() {
+        obj.extend(meta);
+    }
+    let text = serde_json::to_string_pretty(&json).expect("JSON of numbers");
+    std::fs::write(&args.out, text + "\n").map_err(|e| Error::Io {
+        action: "write",
+        path: args.out.clone(),
+        message: e.to_string(),
+    })?;
+    eprintln!("{steps} outer steps in {:.1} s, meta-loss {ema:.4}: {}", began.elapsed().as_secs_f64(), args.out);
+    Ok(())
+}
+
+/// The control's perturbation scale, in `(log10 lr, logit beta1, logit
+/// beta2)`: three coordinates of order 1, where the network's `0.01` would
+/// measure only noise.
+const CONTROL_SIGMA: f64 = 0.1;
+
+/// Outer steps until `--steps` or `--budget`, with the progress bar;
+/// returns the meta-loss's moving average.
+fn train<F: Family>(trainer: &mut Trainer<F>, args: &MetaTrainArgs, began: &Instant) -> f64 {
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(1000);
         b.set_style(
@@ -60,13 +127,13 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
     loop {
         let elapsed = began.elapsed().as_secs_f64();
         let progress = match args.steps {
-            Some(n) => trainer.steps as f64 / n.max(1) as f64,
+            Some(n) => trainer.steps as f64 / n as f64,
             None => elapsed / args.budget,
         };
-        if progress >= 1.0 || elapsed >= args.budget {
+        if progress >= 1.0 {
             break;
         }
-        let l = trainer.step(progress);
+        let l = trainer.step();
         ema = if ema.is_nan() { l } else { 0.98 * ema + 0.02 * l };
         if let Some(b) = &bar {
             b.set_position((progress * 1000.0) as u64);
@@ -76,30 +143,5 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut meta = serde_json::Map::new();
-    meta.insert("features".into(), json!(features::names()));
-    meta.insert("exp_mult".into(), json!(config.exp_mult));
-    meta.insert("step_mult".into(), json!(config.step_mult));
-    meta.insert("seed".into(), json!(args.seed));
-    meta.insert("outer_steps".into(), json!(trainer.steps));
-    meta.insert("seconds".into(), json!(began.elapsed().as_secs_f64()));
-    meta.insert("final_meta_loss".into(), json!(ema));
-    meta.insert(
-        "command".into(),
-        json!(format!("majorize meta-train --seed {} --pairs {} --steps {}", args.seed, args.pairs, trainer.steps)),
-    );
-    meta.insert("licence".into(), json!("MIT OR Apache-2.0 (meta-trained by majorize; no third-party weights)"));
-    let text = serde_json::to_string_pretty(&trainer.net().to_json(&meta)).expect("JSON of numbers");
-    std::fs::write(&args.out, text + "\n").map_err(|e| Error::Io {
-        action: "write",
-        path: args.out.clone(),
-        message: e.to_string(),
-    })?;
-    eprintln!(
-        "{} outer steps in {:.1} s, meta-loss {ema:.4}: {}",
-        trainer.steps,
-        began.elapsed().as_secs_f64(),
-        args.out
-    );
-    Ok(())
+    ema
 }

@@ -1,9 +1,9 @@
 //! The meta-training tasks: synthetic families none of which is in
 //! `bench/` (random quadratics with spectra spread over up to four
 //! decades, shifted Rosenbrock valleys, ridge logistic and softmax
-//! regression on random data, tiny networks on a random teacher's data;
-//! and digits-like widths: softmax regression and a one-hidden-layer
-//! network on 16-64 inputs, 4-10 classes, 200-600 rows; lasso and hinge
+//! regression on random data, tiny networks (one or two hidden layers) on a random teacher's data;
+//! and digits-like widths: softmax regression and networks of one or two
+//! hidden layers on 16-64 inputs, 4-10 classes, 200-600 rows; lasso and hinge
 //! losses, whose kinks MM keeps),
 //! each rescaled in its parameters and its loss by log-uniform factors, so
 //! that a rule meta-trained on them has to find its own step scale.
@@ -105,7 +105,7 @@ pub fn sample(seed: u64) -> Task {
                 inputs: rng.random_range(16..=64),
                 hidden: rng.random_range(8..=32),
                 outputs: rng.random_range(4..=10),
-                depth: 1,
+                depth: rng.random_range(1..=2),
                 activation: crate::testing::ACTIVATIONS[rng.random_range(0..4)],
                 head: crate::mm::last_layer::Head::CrossEntropy,
                 column: false,
@@ -130,7 +130,7 @@ pub fn sample(seed: u64) -> Task {
                 inputs: rng.random_range(2..=4),
                 hidden: rng.random_range(2..=8),
                 outputs,
-                depth: 1,
+                depth: rng.random_range(1..=2),
                 activation: acts[rng.random_range(0..4)],
                 head,
                 column: false,
@@ -154,7 +154,8 @@ fn blobs(g: &mut Graph, rows: usize, feats: usize, k: usize, rng: &mut StdRng) -
     let teacher: Vec<f64> = (0..feats * k).map(|_| normal(rng)).collect();
     let labels = (0..rows)
         .map(|i| {
-            let mut score = |c: usize| (0..feats).map(|j| x[i * feats + j] * teacher[j * k + c]).sum::<f64>() + normal(rng);
+            let mut score =
+                |c: usize| (0..feats).map(|j| x[i * feats + j] * teacher[j * k + c]).sum::<f64>() + normal(rng);
             (0..k).map(|c| (c, score(c))).max_by(|a, b| a.1.total_cmp(&b.1)).map_or(0, |(c, _)| c)
         })
         .collect();
