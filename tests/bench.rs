@@ -84,13 +84,16 @@ fn learning_rate_grid_holds_each_default() {
         "roaree_sigmoid",
         "roaree_norm",
         "prodigy",
+        "learned",
+        "adam_meta",
+        "saferate_learned",
     ] {
         assert!(labels.contains(&want), "{want} missing from {labels:?}");
     }
     assert!(!labels.contains(&"fullmm") && !labels.contains(&"roaree"));
     for c in &cs {
         let lrs = bench::learning_rates(c);
-        if c.mm || ["lbfgs", "cg"].contains(&c.optimizer) {
+        if c.mm || ["lbfgs", "cg", "learned", "adam_meta"].contains(&c.optimizer) {
             // No learning rate: one run.
             assert_eq!(lrs, vec![None], "{}", c.label);
         } else {
@@ -132,7 +135,8 @@ fn quick_suite_writes_report_csv_and_plots() {
         let f: Vec<&str> = line.split(',').collect();
         let key = format!("{}/{}", f[0], f[1]);
         let loss: f64 = f[5].parse().unwrap();
-        if ["saferate", "saferate_lbfgs", "safecombination", "fullmm"].contains(&f[1])
+        if ["saferate", "saferate_lbfgs", "safecombination", "fullmm", "saferate_learned", "safecombination_learned"]
+            .contains(&f[1])
             && let Some((k, prev)) = &last
             && *k == key
         {
@@ -140,6 +144,31 @@ fn quick_suite_writes_report_csv_and_plots() {
         }
         last = Some((key, loss));
     }
+    // The learned optimizer's section, with its targets and divergences counted.
+    for want in ["## The learned optimizer on held-out problems", "below its control `adam_meta`", "| learned |"] {
+        assert!(md.contains(want), "{want} missing");
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn only_runs_the_contenders_named_and_refuses_unknown_ones() {
+    let out = std::env::temp_dir().join(format!("majorize-bench-only-{}", std::process::id()));
+    let run = |only: &str| {
+        Command::new(env!("CARGO_BIN_EXE_majorize"))
+            .args(["bench", "rosenbrock", "--quiet", "--steps", "20", "--only", only, "--out", out.to_str().unwrap()])
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let o = run("learned,adam");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let names: std::collections::BTreeSet<&str> = runs.lines().skip(1).filter_map(|l| l.split(',').nth(1)).collect();
+    assert_eq!(names.into_iter().collect::<Vec<_>>(), ["adam", "learned"]);
+    let o = run("lerned");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `learned`"));
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -15,6 +15,14 @@ pub enum BenchError {
         /// The names that exist.
         known: String,
     },
+    /// An `--only` label that no contender of the suite has.
+    #[error("no contender of this suite is labelled `{name}`{hint} (see `majorize optimizers`)")]
+    UnknownContender {
+        /// The label given.
+        name: String,
+        /// A "did you mean" hint, or empty.
+        hint: String,
+    },
     /// A problem file that does not parse or load (its located message).
     #[error("problem {name}: {message}")]
     Problem {

@@ -41,9 +41,10 @@ impl Contender {
 }
 
 /// The contenders for a problem: the MM methods whose default domain it is
-/// in (SafeRate, SafeRate along L-BFGS and its optimistic form always,
+/// in (SafeRate, SafeRate along L-BFGS, its optimistic form and SafeRate
+/// along the learned optimizer always,
 /// `lastlayer` where the loss has a last layer it takes (`last_layer`),
-/// SafeCombination up to 1000 scalars, with its Adam-shaped blocks on
+/// SafeCombination up to 1000 scalars (also along the learned update), with its Adam-shaped blocks on
 /// networks, full MM up to 10), every
 /// baseline at its defaults, and for the S&P 500 study SGD with momentum,
 /// Nesterov and Roaree's six surrogates in place of its default one.
@@ -55,12 +56,14 @@ pub fn contenders(spec: &ProblemSpec, scalars: usize, tensors: usize, kinks: boo
         Contender::new("saferate", "", "saferate", true),
         Contender::new("saferate_lbfgs", "", "saferate_lbfgs", true),
         Contender::new("optimistic_lbfgs", "", "optimistic_lbfgs", true),
+        Contender::new("saferate_learned", "", "saferate_learned", true),
     ];
     if last_layer {
         out.push(Contender::new("lastlayer", "", "lastlayer", true));
     }
     if tensors <= SafeCombination::MAX_BLOCKS && scalars <= SafeCombination::DEFAULT_SCALARS {
         out.push(Contender::new("safecombination", "", "safecombination", true));
+        out.push(Contender::new("safecombination_learned", "", "safecombination_learned", true));
         if spec.network {
             out.push(Contender::new("safecombination_adam", "", "safecombination_adam", true));
         }
@@ -89,17 +92,23 @@ fn has_kinks(l: &Loaded) -> bool {
     crate::mm::kinks::recognise(&l.train.graph, l.train.loss).is_some()
 }
 
+/// A baseline's default learning rate (`None`: it has none, or is not a
+/// baseline).
+pub fn default_lr(c: &Contender) -> Option<f64> {
+    let entry = optim::find(optim::baselines(), c.optimizer).ok()?;
+    match entry.keys.iter().find(|k| k.name == "lr")?.default_value() {
+        optim::Value::Num(x) => Some(x),
+        _ => None,
+    }
+}
+
 /// The learning rates a contender runs with (`None`: it has none).
 pub fn learning_rates(c: &Contender) -> Vec<Option<f64>> {
     let entry = optim::find(optim::baselines(), c.optimizer).ok();
     if c.mm || entry.as_ref().is_some_and(|e| !e.keys.iter().any(|k| k.name == "lr")) {
         return vec![None];
     }
-    let default =
-        entry.and_then(|e| e.keys.iter().find(|k| k.name == "lr").map(|k| k.default_value())).and_then(|v| match v {
-            optim::Value::Num(x) => Some(x),
-            _ => None,
-        });
+    let default = default_lr(c);
     let mut lrs: Vec<f64> = LR_GRID.to_vec();
     if let Some(d) = default.filter(|d| !LR_GRID.iter().any(|g| (g - d).abs() <= 1e-12 * d.abs())) {
         lrs.push(d);
@@ -137,6 +146,13 @@ pub struct RunSummary {
     pub test: Option<TestMetrics>,
     /// Whether this is the contender's selected run.
     pub selected: bool,
+    /// Whether the run is at the contender's default setting (its default
+    /// learning rate, or it has none).
+    pub default: bool,
+    /// The loss at the start.
+    pub start: f64,
+    /// Steps after which the loss was higher than before.
+    pub rises: usize,
 }
 
 impl RunSummary {
@@ -218,6 +234,9 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
             counts: (0, 0, 0),
             test: None,
             selected: false,
+            default: lr == default_lr(c),
+            start: f64::NAN,
+            rises: 0,
         };
         (summary, Vec::new())
     };
@@ -246,20 +265,25 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
         counts: p.counts(),
         test: if loss.is_finite() { metrics::test_metrics(problem, &result.params) } else { None },
         selected: false,
+        default: lr == default_lr(c),
+        start: trace.first().map_or(f64::NAN, |t| t.2),
+        rises: trace.windows(2).filter(|w| w[1].2.partial_cmp(&w[0].2).is_none_or(|o| o.is_gt())).count(),
     };
     (summary, trace)
 }
 
-/// Runs every contender on every problem of `suite` (see
-/// [`problems::suite`]), reading problem files below `root`, calling
-/// `progress` before each run.
+/// Runs every contender (or those labelled in `only`, when it is not
+/// empty) on every problem of `suite` (see [`problems::suite`]), reading
+/// problem files below `root`, calling `progress` before each run.
 ///
 /// # Errors
-/// [`BenchError`] for an unknown suite or a problem that does not load.
+/// [`BenchError`] for an unknown suite, a label in `only` that no
+/// contender has, or a problem that does not load.
 pub fn run_suite(
     root: &Path,
     suite: &str,
     steps: Option<usize>,
+    only: &[String],
     mut progress: impl FnMut(Progress<'_>),
 ) -> Result<Vec<ProblemResult>, BenchError> {
     let chosen = problems::suite(suite, steps)?;
@@ -272,9 +296,16 @@ pub fn run_suite(
         .iter()
         .map(|(l, _)| {
             let last_layer = crate::mm::last_layer::recognise(&l.train.graph, l.train.loss).is_some();
-            contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l), last_layer)
+            let all =
+                contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l), last_layer);
+            all.into_iter().filter(|c| only.is_empty() || only.contains(&c.label)).collect()
         })
         .collect();
+    if let Some(unknown) = only.iter().find(|o| !plan.iter().flatten().any(|c| &c.label == *o)) {
+        let labels: Vec<String> = optim::all().iter().map(|e| e.name.to_string()).collect();
+        let hint = crate::lang::suggest(unknown, labels.iter().map(String::as_str));
+        return Err(BenchError::UnknownContender { name: unknown.clone(), hint });
+    }
     let total: usize = plan.iter().flatten().map(|c| learning_rates(c).len()).sum();
     let mut done = 0;
     let mut results = Vec::new();

@@ -16,6 +16,7 @@
 
 mod error;
 mod harness;
+mod learned;
 mod metrics;
 pub mod networks;
 pub mod plot;
@@ -26,7 +27,7 @@ pub mod speed;
 
 pub use error::BenchError;
 pub use harness::{
-    Best, Contender, LR_GRID, ProblemResult, Progress, RunSummary, contenders, learning_rates, run_suite,
+    Best, Contender, LR_GRID, ProblemResult, Progress, RunSummary, contenders, default_lr, learning_rates, run_suite,
 };
 pub use metrics::{Baselines, TestMetrics, baselines, test_metrics, valid_loss};
 pub use problems::{Loaded, Metric, ProblemSpec, SUITES, catalogue, load, suite};

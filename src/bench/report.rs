@@ -225,6 +225,7 @@ pub fn markdown(results: &[ProblemResult], command: &str) -> String {
         grid.join(", ")
     );
     summary(results, &mut out);
+    super::learned::section(results, &mut out);
     for r in results {
         if r.spec.study {
             study_section(r, &mut out);
@@ -306,6 +307,9 @@ fn write_runs(path: &Path, results: &[ProblemResult]) -> Result<(), BenchError> 
         "evaluations",
         "gradients",
         "bounds",
+        "default",
+        "start",
+        "rises",
     ];
     w.write_record(header).map_err(|e| io("write", path, &e))?;
     let f = |x: Option<f64>| x.map(|v| format!("{v:e}")).unwrap_or_default();
@@ -330,6 +334,9 @@ fn write_runs(path: &Path, results: &[ProblemResult]) -> Result<(), BenchError> 
                 run.counts.0.to_string(),
                 run.counts.1.to_string(),
                 run.counts.2.to_string(),
+                run.default.to_string(),
+                format!("{:e}", run.start),
+                run.rises.to_string(),
             ];
             w.write_record(&row).map_err(|e| io("write", path, &e))?;
         }

@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// Steps per run, for every problem (default: each problem's own).
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub steps: Option<usize>,
+    /// Run only these contenders (comma-separated labels, as the report names them), e.g.
+    /// learned,adam_meta,saferate_learned,adam.
+    #[arg(long, value_name = "LABELS", value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Where to write results.md, runs.csv, traces.csv and plots/.
     #[arg(long, default_value = "bench-results", value_name = "DIR")]
     pub out: String,
@@ -72,7 +76,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
     let root = root(args.root.as_deref())?;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
-    let results = bench::run_suite(&root, &args.suite, args.steps, |p: Progress<'_>| {
+    let results = bench::run_suite(&root, &args.suite, args.steps, &args.only, |p: Progress<'_>| {
         if !show {
             return;
         }
@@ -93,6 +97,9 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
     let mut command = format!("majorize bench {}", args.suite);
     if let Some(s) = args.steps {
         command.push_str(&format!(" --steps {s}"));
+    }
+    if !args.only.is_empty() {
+        command.push_str(&format!(" --only {}", args.only.join(",")));
     }
     command.push_str(&format!(" --out {}", args.out));
     let out = Path::new(&args.out);

@@ -80,6 +80,20 @@ pub fn baselines() -> Vec<Entry> {
             direction: Some(|o| Ok(Box::new(super::QuasiNewton::from_options(o)?))),
         },
         Entry {
+            name: "learned",
+            summary: "learned optimizer: a small MLP over per-element features, meta-trained here (majorize meta-train); no hyperparameters",
+            keys: &[],
+            build: |_| Ok(Box::new(super::learned::shipped::rule().optimizer())),
+            direction: Some(|_| Ok(Box::new(super::learned::shipped::rule()))),
+        },
+        Entry {
+            name: super::learned::shipped::AdamMeta::NAME,
+            summary: "the learned optimizer's control: Adam at (lr, beta1, beta2) meta-trained on the same tasks and budget",
+            keys: &[],
+            build: |_| Ok(stateful(super::learned::shipped::AdamMeta::shipped())),
+            direction: Some(|_| Ok(Box::new(super::learned::shipped::AdamMeta::shipped()))),
+        },
+        Entry {
             name: super::Cg::NAME,
             summary: "nonlinear conjugate gradients, Polak-Ribiere+, with the Moré-Thuente line search",
             keys: &[],
@@ -170,6 +184,16 @@ pub fn majorizers() -> Vec<Entry> {
             direction: None,
         },
         Entry {
+            name: "saferate_learned",
+            summary: "the learned optimizer that cannot increase the loss: SafeRate's certified step along the learned update",
+            keys: RATE,
+            build: |o| {
+                let eta = o.check("eta_max", super::options::range::positive, "> 0 and finite")?;
+                Ok(Box::new(SafeRate::new(eta).with_direction(Box::new(super::learned::shipped::rule()))))
+            },
+            direction: None,
+        },
+        Entry {
             name: "safecombination",
             summary: "MM over per-tensor gradient blocks and momentum, combined by an exact box QP",
             keys: RADIUS,
@@ -190,6 +214,16 @@ pub fn majorizers() -> Vec<Entry> {
                 let radius = o.check("radius", super::options::range::positive, "> 0 and finite")?;
                 let qn = super::QuasiNewton::from_options(o)?;
                 Ok(Box::new(SafeCombination::new(radius).with_direction(Box::new(qn))))
+            },
+            direction: None,
+        },
+        Entry {
+            name: "safecombination_learned",
+            summary: "MM over the learned update and the previous step, combined by the box QP",
+            keys: RADIUS,
+            build: |o| {
+                let radius = o.check("radius", super::options::range::positive, "> 0 and finite")?;
+                Ok(Box::new(SafeCombination::new(radius).with_direction(Box::new(super::learned::shipped::rule()))))
             },
             direction: None,
         },

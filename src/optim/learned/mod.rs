@@ -6,13 +6,31 @@
 //! own step scale across problems whose good learning rates differ by
 //! orders of magnitude.
 //!
-//! Work in progress (issue 17): the network, features and step are here;
-//! meta-training, shipped weights and the registry entry are not yet.
+//! The shipped weights ([`shipped`]) were meta-trained by `majorize
+//! meta-train` ([`meta`]) on synthetic task families; `learned` in the
+//! registry steps by them, `saferate_learned` and
+//! `safecombination_learned` take their update as a direction and certify
+//! the step size by the bound (docs/learned.md).
+//!
+//! ```
+//! use majorize::optim::{Optimizer, learned};
+//! use majorize::{Problem, Tensor, lang::parse_inline};
+//! let model = parse_inline("(x - 1)^2 + 10 * (y + 2)^2").unwrap();
+//! let mut problem = Problem::new(&model);
+//! let mut opt = learned::shipped::rule().optimizer();
+//! let mut x = vec![Tensor::scalar(0.0), Tensor::scalar(0.0)];
+//! let f0 = problem.value(&x);
+//! for _ in 0..100 {
+//!     opt.step(&mut problem, &mut x).unwrap();
+//! }
+//! assert!(problem.value(&x) < f0);
+//! ```
 
 pub mod features;
 #[cfg(feature = "testing")]
 pub mod meta;
 pub mod mlp;
+pub mod shipped;
 
 use std::sync::Arc;
 
