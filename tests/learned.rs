@@ -110,6 +110,13 @@ fn meta_train_writes_weights_that_read_back_and_repeats_itself() {
     assert_eq!(a["layers"], b["layers"], "a seed and a step count give the same weights");
     assert_eq!(a["outer_steps"], 30);
     shipped::read_rule(&std::fs::read_to_string(path("a.json")).unwrap()).unwrap();
+    // Its weights drive `learned` from the command line; a wrong file is refused.
+    let weights = format!("weights={}", path("a.json"));
+    let o = majorize(&["minimize", "(x - 3)^2", "--optimizer", "learned", "--opt", &weights, "--steps", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = majorize(&["minimize", "(x - 3)^2", "--optimizer", "adam_meta", "--opt", &weights]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("majorize-meta-adam"), "{}", stderr(&o));
     let c = run(&path("c.json"), true);
     shipped::read_control(&std::fs::read_to_string(path("c.json")).unwrap()).unwrap();
     assert_eq!(c["command"], "majorize meta-train --control --seed 4 --pairs 4 --steps 30");

@@ -69,6 +69,8 @@ pub enum KeyDefault {
     Word(&'static str, &'static [&'static str]),
     /// A list of numbers.
     List(&'static [f64]),
+    /// Free text, such as a file's path (stored as a [`Value::Word`]).
+    Path(&'static str),
 }
 
 /// One hyperparameter: its name, default and meaning.
@@ -88,7 +90,7 @@ impl Key {
         match self.default {
             KeyDefault::Num(v) => Value::Num(v),
             KeyDefault::Bool(b) => Value::Bool(b),
-            KeyDefault::Word(w, _) => Value::Word(w.to_string()),
+            KeyDefault::Word(w, _) | KeyDefault::Path(w) => Value::Word(w.to_string()),
             KeyDefault::List(l) => Value::List(l.to_vec()),
         }
     }
@@ -171,6 +173,8 @@ impl Options {
                 }
                 Value::Word(t.to_string())
             }
+            KeyDefault::Path(_) if t.is_empty() => return Err(bad("file name")),
+            KeyDefault::Path(_) => Value::Word(t.to_string()),
             KeyDefault::List(_) => {
                 let inner = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(t);
                 let items: Option<Vec<f64>> =

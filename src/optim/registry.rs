@@ -82,16 +82,16 @@ pub fn baselines() -> Vec<Entry> {
         Entry {
             name: "learned",
             summary: "learned optimizer: a small MLP over per-element features, meta-trained here (majorize meta-train); no hyperparameters",
-            keys: &[],
-            build: |_| Ok(Box::new(super::learned::shipped::rule().optimizer())),
-            direction: Some(|_| Ok(Box::new(super::learned::shipped::rule()))),
+            keys: super::learned::shipped::KEYS,
+            build: |o| Ok(Box::new(super::learned::shipped::from_options(o)?.optimizer())),
+            direction: Some(|o| Ok(Box::new(super::learned::shipped::from_options(o)?))),
         },
         Entry {
             name: super::learned::shipped::AdamMeta::NAME,
             summary: "the learned optimizer's control: Adam at (lr, beta1, beta2) meta-trained on the same tasks and budget",
-            keys: &[],
-            build: |_| Ok(stateful(super::learned::shipped::AdamMeta::shipped())),
-            direction: Some(|_| Ok(Box::new(super::learned::shipped::AdamMeta::shipped()))),
+            keys: super::learned::shipped::KEYS_CONTROL,
+            build: |o| Ok(stateful(super::learned::shipped::AdamMeta::from_options(o)?)),
+            direction: Some(|o| Ok(Box::new(super::learned::shipped::AdamMeta::from_options(o)?))),
         },
         Entry {
             name: super::Cg::NAME,
@@ -144,6 +144,8 @@ pub fn majorizers() -> Vec<Entry> {
     ];
     const RADIUS: &[Key] =
         &[Key { name: "radius", default: KeyDefault::Num(1.0), help: "first trust radius (adapted)" }];
+    const RATE_LEARNED: &[Key] = &[RATE[0], super::learned::shipped::KEYS[0]];
+    const RADIUS_LEARNED: &[Key] = &[RADIUS[0], super::learned::shipped::KEYS[0]];
     const LAST_LAYER: &[Key] = &[Key {
         name: "inner",
         default: KeyDefault::Word(
@@ -186,10 +188,11 @@ pub fn majorizers() -> Vec<Entry> {
         Entry {
             name: "saferate_learned",
             summary: "the learned optimizer that cannot increase the loss: SafeRate's certified step along the learned update",
-            keys: RATE,
+            keys: RATE_LEARNED,
             build: |o| {
                 let eta = o.check("eta_max", super::options::range::positive, "> 0 and finite")?;
-                Ok(Box::new(SafeRate::new(eta).with_direction(Box::new(super::learned::shipped::rule()))))
+                let rule = super::learned::shipped::from_options(o)?;
+                Ok(Box::new(SafeRate::new(eta).with_direction(Box::new(rule))))
             },
             direction: None,
         },
@@ -220,10 +223,11 @@ pub fn majorizers() -> Vec<Entry> {
         Entry {
             name: "safecombination_learned",
             summary: "MM over the learned update and the previous step, combined by the box QP",
-            keys: RADIUS,
+            keys: RADIUS_LEARNED,
             build: |o| {
                 let radius = o.check("radius", super::options::range::positive, "> 0 and finite")?;
-                Ok(Box::new(SafeCombination::new(radius).with_direction(Box::new(super::learned::shipped::rule()))))
+                let rule = super::learned::shipped::from_options(o)?;
+                Ok(Box::new(SafeCombination::new(radius).with_direction(Box::new(rule))))
             },
             direction: None,
         },

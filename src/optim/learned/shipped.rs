@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::LearnedRule;
 use super::mlp::Mlp;
-use crate::optim::Adam;
+use crate::optim::options::{Key, KeyDefault, Options};
+use crate::optim::{Adam, OptimError};
 use crate::optim::transform::{Describe, Transform};
 use crate::tensor::Tensor;
 
@@ -18,6 +19,47 @@ use crate::tensor::Tensor;
 pub const WEIGHTS: &str = include_str!("weights.json");
 /// The control's hyperparameters, as `majorize meta-train --control` wrote them.
 pub const CONTROL: &str = include_str!("adam_meta.json");
+
+/// The learned optimizer's key: `weights=FILE` (a file `majorize
+/// meta-train` wrote) or `shipped`.
+pub const KEYS: &[Key] = &[Key {
+    name: "weights",
+    default: KeyDefault::Path("shipped"),
+    help: "a weights file written by majorize meta-train, or `shipped` (the weights in the binary)",
+}];
+
+/// The control's key: `weights=FILE` (a file `majorize meta-train
+/// --control` wrote) or `shipped`.
+pub const KEYS_CONTROL: &[Key] = &[Key {
+    name: "weights",
+    default: KeyDefault::Path("shipped"),
+    help: "a file written by majorize meta-train --control, or `shipped` (the one in the binary)",
+}];
+
+/// The file `weights` names (`None` for `shipped`), read with `read`.
+fn from_file<T>(o: &Options, read: fn(&str) -> Result<T, String>) -> Result<Option<T>, OptimError> {
+    let path = o.word("weights");
+    if path == "shipped" {
+        return Ok(None);
+    }
+    let invalid = |why: String| OptimError::Invalid {
+        optimizer: o.optimizer().to_string(),
+        key: "weights".into(),
+        value: path.to_string(),
+        allowed: format!("a file majorize meta-train wrote, or `shipped` ({why})"),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+    read(&text).map(Some).map_err(invalid)
+}
+
+/// The rule of `weights=...` in `o`.
+///
+/// # Errors
+/// [`OptimError::Invalid`] for a file that cannot be read or is not a
+/// learned optimizer's weights.
+pub fn from_options(o: &Options) -> Result<LearnedRule, OptimError> {
+    Ok(from_file(o, read_rule)?.unwrap_or_else(rule))
+}
 
 /// The shipped learned rule (parsed once).
 pub fn rule() -> LearnedRule {
@@ -49,6 +91,15 @@ pub struct AdamMeta(pub Adam);
 impl AdamMeta {
     /// The registry name.
     pub const NAME: &'static str = "adam_meta";
+
+    /// The control of `weights=...` in `o`.
+    ///
+    /// # Errors
+    /// [`OptimError::Invalid`] for a file that cannot be read or is not a
+    /// control's.
+    pub fn from_options(o: &Options) -> Result<AdamMeta, OptimError> {
+        Ok(from_file(o, read_control)?.unwrap_or_else(Self::shipped))
+    }
 
     /// The shipped control.
     pub fn shipped() -> AdamMeta {
