@@ -49,6 +49,7 @@ fn update_vs_gradient(rule: &LearnedRule, out: &str) {
     let mut rng = StdRng::seed_from_u64(1);
     let p = Tensor::vector(noise(&mut rng, N));
     let g = noise(&mut rng, N);
+    println!("update vs gradient: the element's parameter is {:.4}", p.data()[0]);
     let mut series = Vec::new();
     for (k, warm) in [10usize, 100, 1000].into_iter().enumerate() {
         let state = warmed(rule, &p, warm, 2);

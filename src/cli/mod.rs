@@ -57,7 +57,7 @@ enum Command {
     /// Property-test a loss: bounds hold, gradients agree, MM is monotone, where runs converge.
     #[cfg(feature = "testing")]
     Check(check_cmd::CheckArgs),
-    /// Meta-train the learned optimizer on synthetic tasks (work in progress).
+    /// Meta-train the learned optimizer (or, with --control, Adam's hyperparameters) on synthetic tasks.
     #[cfg(feature = "testing")]
     MetaTrain(meta_train_cmd::MetaTrainArgs),
 }

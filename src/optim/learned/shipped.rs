@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::LearnedRule;
 use super::mlp::Mlp;
 use crate::optim::options::{Key, KeyDefault, Options};
-use crate::optim::{Adam, OptimError};
 use crate::optim::transform::{Describe, Transform};
+use crate::optim::{Adam, OptimError};
 use crate::tensor::Tensor;
 
 /// The learned rule's weights, as `majorize meta-train` wrote them.

@@ -84,6 +84,7 @@ impl Optimizer for SafeCombination {
     fn name(&self) -> &'static str {
         match &self.direction {
             Some(d) if d.name() == "lbfgs" => "safecombination_lbfgs",
+            Some(d) if d.name() == "learned" => "safecombination_learned",
             _ if self.blocks.is_some() => "safecombination_adam",
             _ => "safecombination",
         }

@@ -132,12 +132,14 @@ impl SafeRate {
 
 impl Optimizer for SafeRate {
     fn name(&self) -> &'static str {
-        // Along the L-BFGS direction it is the certified quasi-Newton method.
-        match (self.direction.name() == "lbfgs", self.optimistic) {
-            (true, false) => "saferate_lbfgs",
-            (true, true) => "optimistic_lbfgs",
-            (false, false) => "saferate",
-            (false, true) => "optimistic",
+        // Along the L-BFGS direction it is the certified quasi-Newton method;
+        // along the learned update, the learned optimizer that cannot raise the loss.
+        match (self.direction.name().as_str(), self.optimistic) {
+            ("lbfgs", false) => "saferate_lbfgs",
+            ("lbfgs", true) => "optimistic_lbfgs",
+            ("learned", false) => "saferate_learned",
+            (_, false) => "saferate",
+            (_, true) => "optimistic",
         }
     }
 

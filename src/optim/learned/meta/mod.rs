@@ -1,4 +1,4 @@
-//! Meta-training the learned rule (work in progress): the tasks and the
+//! Meta-training the learned rule and its control (`majorize meta-train`): the tasks and the
 //! evolution-strategies trainer.
 
 pub mod es;
