@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::harness::{ProblemResult, RunSummary};
 use super::problems::Metric;
-use super::report::num;
+use super::report::{is_mm, num};
 
 /// The learned optimizer, its control and its certified form.
 pub const LABELS: [&str; 3] = ["learned", "adam_meta", "saferate_learned"];
@@ -16,10 +16,6 @@ pub const LABELS: [&str; 3] = ["learned", "adam_meta", "saferate_learned"];
 /// A run diverged: its final loss is not finite, or above its start.
 pub fn diverged(run: &RunSummary) -> bool {
     !run.loss.is_finite() || run.loss > run.start
-}
-
-fn is_mm(label: &str) -> bool {
-    crate::optim::majorizers().iter().any(|e| e.name == label)
 }
 
 /// A baseline in the comparison: not MM, not one of [`LABELS`].
@@ -95,11 +91,12 @@ pub fn section(results: &[ProblemResult], out: &mut String) {
     let loss =
         |x: Option<&RunSummary>| x.map_or(f64::INFINITY, |x| if x.loss.is_finite() { x.loss } else { f64::INFINITY });
     let count = |f: &dyn Fn(&Row<'_>) -> bool| rows.iter().filter(|w| f(w)).count();
+    // A comparison with a contender the run left out (`--only`) counts as lost.
     let data = count(&|w| w.data);
-    let beats_defaults = count(&|w| w.data && loss(w.mine[0]) < loss(w.best_default));
-    let within = count(&|w| loss(w.mine[0]) <= 10.0 * loss(w.best_tuned));
-    let beats_control = count(&|w| loss(w.mine[0]) < loss(w.mine[1]));
-    let safe_no_worse = count(&|w| loss(w.mine[2]) <= loss(w.mine[0]));
+    let beats_defaults = count(&|w| w.data && w.best_default.is_some() && loss(w.mine[0]) < loss(w.best_default));
+    let within = count(&|w| w.best_tuned.is_some() && loss(w.mine[0]) <= 10.0 * loss(w.best_tuned));
+    let beats_control = count(&|w| w.mine[1].is_some() && loss(w.mine[0]) < loss(w.mine[1]));
+    let safe_no_worse = count(&|w| w.mine[2].is_some() && loss(w.mine[2]) <= loss(w.mine[0]));
     let safe_monotone = count(&|w| w.mine[2].is_some_and(|x| x.rises == 0 && x.loss.is_finite()));
     let n = rows.len();
     let _ = writeln!(out, "\nTargets, counted on these {n} problems:\n");

@@ -41,7 +41,7 @@ fn io(action: &'static str, path: &Path, e: &dyn std::fmt::Display) -> BenchErro
 }
 
 /// Whether the contender is an MM method.
-fn is_mm(label: &str) -> bool {
+pub(super) fn is_mm(label: &str) -> bool {
     crate::optim::majorizers().iter().any(|e| e.name == label)
 }
 
