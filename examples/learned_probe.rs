@@ -202,6 +202,15 @@ fn effective_lr(rule: &LearnedRule, out: &str) {
     plot::write(&format!("{out}/effective_lr.png"), &plot).expect("a writable directory");
 }
 
+/// `learned` with `rule`, or a registered optimizer at its defaults.
+fn optimizer(rule: &LearnedRule, name: &str) -> Box<dyn Optimizer> {
+    if name == "learned" {
+        return Box::new(rule.clone().optimizer());
+    }
+    let entry = optim::find(optim::all(), name).expect("a registered optimizer");
+    entry.build(&optim::options(&entry, None, None).expect("its defaults")).expect("valid defaults")
+}
+
 /// `f_T / f_0` of `opt` on `model` after `steps` steps.
 fn reduction(model: &Model, opt: &mut dyn Optimizer, steps: usize) -> f64 {
     let mut problem = Problem::new(model);
@@ -220,18 +229,11 @@ fn rescaling(rule: &LearnedRule, out: &str) {
     let base = load("bench/softmax_iris.loss");
     let scales: Vec<f64> = (-6..=6).map(|k| 10f64.powf(k as f64 / 2.0)).collect();
     let mut series = Vec::new();
-    let make = |name: &str| -> Box<dyn Optimizer> {
-        if name == "learned" {
-            return Box::new(rule.clone().optimizer());
-        }
-        let entry = optim::find(optim::all(), name).expect("a registered optimizer");
-        entry.build(&optim::options(&entry, None, None).expect("its defaults")).expect("valid defaults")
-    };
     for (k, name) in ["learned", "adam_meta", "adam"].into_iter().enumerate() {
         for (j, c) in [1e-2, 1.0, 1e2].into_iter().enumerate() {
             let points: Vec<(f64, f64)> = scales
                 .iter()
-                .map(|&s| (s.log10(), reduction(&tasks::rescaled(&base, s, c), make(name).as_mut(), 100)))
+                .map(|&s| (s.log10(), reduction(&tasks::rescaled(&base, s, c), optimizer(rule, name).as_mut(), 100)))
                 .collect();
             let text: Vec<String> = points.iter().map(|p| format!("{:.2e}", p.1)).collect();
             println!("rescaling, {name}, loss scale {c:e}: f_100/f_0 for s = 1e-3..1e3: {}", text.join(" "));
@@ -253,16 +255,9 @@ fn rescaling(rule: &LearnedRule, out: &str) {
 /// how many of them each optimizer wins.
 fn in_distribution(rule: &LearnedRule) {
     let tasks: Vec<tasks::Task> = (0..64u64).map(|k| tasks::sample(u64::MAX - k)).collect();
-    let make = |name: &str| -> Box<dyn Optimizer> {
-        if name == "learned" {
-            return Box::new(rule.clone().optimizer());
-        }
-        let entry = optim::find(optim::all(), name).expect("a registered optimizer");
-        entry.build(&optim::options(&entry, None, None).expect("its defaults")).expect("valid defaults")
-    };
     let names = ["learned", "adam_meta", "adam"];
     let losses: Vec<Vec<f64>> =
-        names.iter().map(|n| tasks.iter().map(|t| es::meta_loss(make(n), t, 100)).collect()).collect();
+        names.iter().map(|n| tasks.iter().map(|t| es::meta_loss(optimizer(rule, n), t, 100)).collect()).collect();
     for (n, l) in names.iter().zip(&losses) {
         let wins = (0..tasks.len()).filter(|&i| losses.iter().all(|o| l[i] <= o[i])).count();
         println!(
