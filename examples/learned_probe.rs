@@ -170,14 +170,7 @@ fn effective_lr(rule: &LearnedRule, out: &str) {
         for t in 0..1000 {
             let (_, g) = problem.value_and_grad(&x);
             let u = rule.update(g.clone(), &mut state, &x);
-            let dot = |a: &[Tensor], b: &[Tensor]| -> f64 {
-                a.iter().zip(b).map(|(a, b)| a.data().iter().zip(b.data()).map(|(a, b)| a * b).sum::<f64>()).sum()
-            };
-            let ratio = (dot(&u, &u) / dot(&g, &g)).sqrt();
-            points.push((t as f64 + 1.0, ratio));
-            for (xi, ui) in x.iter_mut().zip(&u) {
-                *xi = xi.zip_with(ui, |a, b| a + b);
-            }
+            points.push((t as f64 + 1.0, optim::apply_updates(&mut x, &u) / optim::global_norm(&g)));
             if !x.iter().all(Tensor::is_finite) {
                 break;
             }

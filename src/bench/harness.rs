@@ -222,6 +222,7 @@ pub struct Progress<'a> {
 /// Runs one contender at one learning rate.
 fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (RunSummary, Trace) {
     let model = &problem.train;
+    let default = lr == default_lr(c);
     let failed = |why: String| {
         let summary = RunSummary {
             contender: c.label.clone(),
@@ -234,7 +235,7 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
             counts: (0, 0, 0),
             test: None,
             selected: false,
-            default: lr == default_lr(c),
+            default,
             start: f64::NAN,
             rises: 0,
         };
@@ -265,7 +266,7 @@ fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (R
         counts: p.counts(),
         test: if loss.is_finite() { metrics::test_metrics(problem, &result.params) } else { None },
         selected: false,
-        default: lr == default_lr(c),
+        default,
         start: trace.first().map_or(f64::NAN, |t| t.2),
         rises: trace.windows(2).filter(|w| w[1].2.partial_cmp(&w[0].2).is_none_or(|o| o.is_gt())).count(),
     };
@@ -292,20 +293,22 @@ pub fn run_suite(
     }
     let loaded: Vec<(Loaded, usize)> =
         chosen.iter().map(|(spec, s)| Ok((problems::load(root, spec)?, *s))).collect::<Result<_, BenchError>>()?;
-    let plan: Vec<Vec<Contender>> = loaded
+    let every: Vec<Vec<Contender>> = loaded
         .iter()
         .map(|(l, _)| {
             let last_layer = crate::mm::last_layer::recognise(&l.train.graph, l.train.loss).is_some();
-            let all =
-                contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l), last_layer);
-            all.into_iter().filter(|c| only.is_empty() || only.contains(&c.label)).collect()
+            contenders(&l.spec, l.train.num_scalars(), l.train.graph.params().len(), has_kinks(l), last_layer)
         })
         .collect();
-    if let Some(unknown) = only.iter().find(|o| !plan.iter().flatten().any(|c| &c.label == *o)) {
-        let labels: Vec<String> = optim::all().iter().map(|e| e.name.to_string()).collect();
-        let hint = crate::lang::suggest(unknown, labels.iter().map(String::as_str));
+    if let Some(unknown) = only.iter().find(|o| !every.iter().flatten().any(|c| &c.label == *o)) {
+        // The hint comes from the suite's own labels (sgd_momentum, roaree_tanh, ...).
+        let hint = crate::lang::suggest(unknown, every.iter().flatten().map(|c| c.label.as_str()));
         return Err(BenchError::UnknownContender { name: unknown.clone(), hint });
     }
+    let plan: Vec<Vec<Contender>> = every
+        .into_iter()
+        .map(|cs| cs.into_iter().filter(|c| only.is_empty() || only.contains(&c.label)).collect())
+        .collect();
     let total: usize = plan.iter().flatten().map(|c| learning_rates(c).len()).sum();
     let mut done = 0;
     let mut results = Vec::new();

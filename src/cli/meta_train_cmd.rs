@@ -8,9 +8,9 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use majorize::Error;
-use majorize::optim::learned::features;
 use majorize::optim::learned::meta::es::{AdamFamily, EsConfig, Family, Trainer};
 use majorize::optim::learned::mlp::Mlp;
+use majorize::optim::learned::{features, shipped};
 use serde_json::json;
 
 /// Arguments of `majorize meta-train`.
@@ -55,17 +55,11 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
     let began = Instant::now();
     let mut meta = serde_json::Map::new();
     let (json, steps, ema) = if args.control {
-        let control = EsConfig { sigma: CONTROL_SIGMA, ..config.clone() };
+        let control = EsConfig { sigma: AdamFamily::SIGMA, ..config.clone() };
         let mut trainer = Trainer::of(AdamFamily, AdamFamily::initial(), control);
         let ema = train(&mut trainer, args, &began);
-        let adam = AdamFamily::adam(&trainer.theta);
-        meta.insert("sigma".into(), json!(CONTROL_SIGMA));
-        let json = json!({
-            "format": "majorize-meta-adam", "version": 1,
-            "lr": adam.lr, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.eps,
-            "theta": trainer.theta,
-        });
-        (json, trainer.steps, ema)
+        meta.insert("sigma".into(), json!(AdamFamily::SIGMA));
+        (shipped::control_json(&AdamFamily::adam(&trainer.theta), &trainer.theta), trainer.steps, ema)
     } else {
         let net = Mlp::new(&[features::WIDTH, 32, 32, 2], args.seed);
         let mut trainer = Trainer::new(net, config.clone());
@@ -74,7 +68,7 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
         meta.insert("exp_mult".into(), json!(config.exp_mult));
         meta.insert("step_mult".into(), json!(config.step_mult));
         meta.insert("sigma".into(), json!(config.sigma));
-        (trainer.net().to_json(&serde_json::Map::new()), trainer.steps, ema)
+        (trainer.net().to_json(), trainer.steps, ema)
     };
     meta.insert("seed".into(), json!(args.seed));
     meta.insert("pairs".into(), json!(args.pairs));
@@ -106,11 +100,6 @@ pub fn run(args: &MetaTrainArgs) -> Result<(), Error> {
     eprintln!("{steps} outer steps in {:.1} s, meta-loss {ema:.4}: {}", began.elapsed().as_secs_f64(), args.out);
     Ok(())
 }
-
-/// The control's perturbation scale, in `(log10 lr, logit beta1, logit
-/// beta2)`: three coordinates of order 1, where the network's `0.01` would
-/// measure only noise.
-const CONTROL_SIGMA: f64 = 0.1;
 
 /// Outer steps until `--steps` or `--budget`, with the progress bar;
 /// returns the meta-loss's moving average.

@@ -50,10 +50,14 @@ impl Accumulators {
     }
 }
 
+/// `mean(x^2)` (0 for no elements).
+fn mean_square(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>() / x.len().max(1) as f64
+}
+
 /// `x rsqrt(1e-5 + mean(x^2))` over the whole tensor.
 fn normalized(x: &[f64]) -> Vec<f64> {
-    let n = x.len().max(1) as f64;
-    let s = 1.0 / (1e-5 + x.iter().map(|v| v * v).sum::<f64>() / n).sqrt();
+    let s = 1.0 / (1e-5 + mean_square(x)).sqrt();
     x.iter().map(|v| v * s).collect()
 }
 
@@ -66,7 +70,7 @@ fn log10th(x: f64) -> f64 {
 /// number of steps before this one), after its accumulators took `g`.
 pub fn rows(p: &Tensor, g: &Tensor, acc: &Accumulators, t: u64) -> Tensor {
     let n = p.shape().len();
-    let rms = |x: &[f64]| (x.iter().map(|v| v * v).sum::<f64>() / n.max(1) as f64).sqrt();
+    let rms = |x: &[f64]| mean_square(x).sqrt();
     let rsqrt_v: Vec<f64> = acc.v.data().iter().map(|v| 1.0 / (v + 1e-12).sqrt()).collect();
     let m_rv: Vec<f64> = acc.m[2].data().iter().zip(&rsqrt_v).map(|(m, r)| m * r).collect();
     let mut cols: Vec<Vec<f64>> = vec![normalized(g.data()), normalized(p.data())];

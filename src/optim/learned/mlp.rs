@@ -81,7 +81,8 @@ impl Mlp {
     /// # Panics
     /// If `flat` has not exactly as many numbers.
     pub fn with_flat(&self, flat: &[f64]) -> Mlp {
-        assert_eq!(flat.len(), self.flat().len(), "parameter count");
+        let count: usize = self.layers.iter().map(|l| l.w.shape().len() + l.b.shape().len()).sum();
+        assert_eq!(flat.len(), count, "parameter count");
         let mut k = 0;
         let mut take = |t: &Tensor| {
             let n = t.shape().len();
@@ -91,19 +92,16 @@ impl Mlp {
         Mlp { layers: self.layers.iter().map(|l| Layer { w: take(&l.w), b: take(&l.b) }).collect() }
     }
 
-    /// The JSON form: `{"format", "version", "sizes", "layers": [{"w": [[..]], "b": [..]}], ...meta}`,
-    /// with `meta`'s fields (seed, training command, licence, ...) added at the top level.
-    pub fn to_json(&self, meta: &serde_json::Map<String, Value>) -> Value {
+    /// The JSON form: `{"format", "version", "sizes", "layers": [{"w": [[..]], "b": [..]}]}`
+    /// (a caller adds its own fields, such as the seed and the training
+    /// command, at the top level).
+    pub fn to_json(&self) -> Value {
         let rows = |t: &Tensor| {
             let (r, c) = t.shape().dims2();
             Value::Array((0..r).map(|i| json!(t.data()[i * c..(i + 1) * c])).collect())
         };
         let layers: Vec<Value> = self.layers.iter().map(|l| json!({"w": rows(&l.w), "b": l.b.data()})).collect();
-        let mut v = json!({"format": FORMAT, "version": VERSION, "sizes": self.sizes(), "layers": layers});
-        for (k, x) in meta {
-            v[k] = x.clone();
-        }
-        v
+        json!({"format": FORMAT, "version": VERSION, "sizes": self.sizes(), "layers": layers})
     }
 
     /// Reads [`to_json`](Self::to_json)'s form.
@@ -183,10 +181,8 @@ mod tests {
         let net = Mlp::new(&[5, 4, 2], 7);
         assert_eq!(net.sizes(), vec![5, 4, 2]);
         assert_eq!(net.with_flat(&net.flat()), net);
-        let mut meta = serde_json::Map::new();
-        meta.insert("seed".into(), json!(7));
-        let v = net.to_json(&meta);
-        assert_eq!(v["seed"], 7);
+        let mut v = net.to_json();
+        v["seed"] = json!(7); // a caller's own field is ignored on reading
         assert_eq!(Mlp::from_json(&v).unwrap(), net);
         let text = serde_json::to_string(&v).unwrap();
         assert_eq!(Mlp::from_json(&serde_json::from_str(&text).unwrap()).unwrap(), net);

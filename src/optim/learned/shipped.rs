@@ -108,14 +108,32 @@ impl AdamMeta {
     }
 }
 
+/// The control file's format name and the version this build reads and writes.
+pub const CONTROL_FORMAT: &str = "majorize-meta-adam";
+/// See [`CONTROL_FORMAT`].
+pub const CONTROL_VERSION: u64 = 1;
+
+/// The JSON of the control `adam` (what [`read_control`] reads), with the
+/// trained `theta` of [`AdamFamily`](super::meta::es::AdamFamily) beside it.
+pub fn control_json(adam: &Adam, theta: &[f64]) -> Value {
+    serde_json::json!({
+        "format": CONTROL_FORMAT, "version": CONTROL_VERSION,
+        "lr": adam.lr, "beta1": adam.beta1, "beta2": adam.beta2, "eps": adam.eps,
+        "theta": theta,
+    })
+}
+
 /// The control from the JSON `majorize meta-train --control` writes.
 ///
 /// # Errors
 /// A message naming what is missing or wrong.
 pub fn read_control(text: &str) -> Result<AdamMeta, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if v["format"] != "majorize-meta-adam" || v["version"].as_u64() != Some(1) {
-        return Err(format!("not a majorize-meta-adam version 1 file ({}, {})", v["format"], v["version"]));
+    if v["format"] != CONTROL_FORMAT || v["version"].as_u64() != Some(CONTROL_VERSION) {
+        return Err(format!(
+            "not a {CONTROL_FORMAT} version {CONTROL_VERSION} file ({}, {})",
+            v["format"], v["version"]
+        ));
     }
     let num = |k: &str| v[k].as_f64().ok_or(format!("`{k}`: a number"));
     let adam = Adam {

@@ -128,6 +128,11 @@ impl Family for RuleFamily {
 pub struct AdamFamily;
 
 impl AdamFamily {
+    /// The control's perturbation scale, in `(log10 lr, logit beta1, logit
+    /// beta2)`: three coordinates of order 1, where the network's `0.01`
+    /// would measure only noise.
+    pub const SIGMA: f64 = 0.1;
+
     /// PyTorch's defaults, `(lr, beta1, beta2) = (1e-3, 0.9, 0.999)`, as `theta`.
     pub fn initial() -> Vec<f64> {
         vec![-3.0, logit(0.9), logit(0.999)]
@@ -286,8 +291,15 @@ mod tests {
     fn the_control_is_adam_and_its_meta_loss_falls() {
         let a = AdamFamily::adam(&AdamFamily::initial());
         assert!((a.lr - 1e-3).abs() < 1e-15 && (a.beta1 - 0.9).abs() < 1e-12 && (a.beta2 - 0.999).abs() < 1e-12);
-        let config =
-            EsConfig { pairs: 8, max_unroll: 20, ramp: 40, lr: 5e-2, sigma: 0.1, seed: 5, ..EsConfig::default() };
+        let config = EsConfig {
+            pairs: 8,
+            max_unroll: 20,
+            ramp: 40,
+            lr: 5e-2,
+            sigma: AdamFamily::SIGMA,
+            seed: 5,
+            ..EsConfig::default()
+        };
         let eval = |t: &Trainer<AdamFamily>| {
             (0..10u64).map(|s| meta_loss(t.family.optimizer(&t.theta), &tasks::sample(2000 + s), 20)).sum::<f64>()
                 / 10.0
