@@ -254,6 +254,9 @@ pub fn write(dir: &Path, study: &Study, command: &str) -> Result<(), BenchError>
     std::fs::create_dir_all(&sub).map_err(|e| io("create", &sub, &e))?;
     let md = dir.join("sp500.md");
     std::fs::write(&md, markdown(study, command)).map_err(|e| io("write", &md, &e))?;
+    // Curves are cut at twice the start, so that a diverging run leaves the
+    // others readable.
+    let cap = 2.0 * study.results.iter().filter_map(|r| r.seeds[0].trace.first()).map(|p| p.2).fold(0.0, f64::max);
     for (name, _) in FAMILIES {
         let series: Vec<Series> = study
             .results
@@ -262,12 +265,13 @@ pub fn write(dir: &Path, study: &Study, command: &str) -> Result<(), BenchError>
             .enumerate()
             .map(|(i, r)| Series {
                 name: format!("{} ({})", r.contender.label, lr(r.lr)),
-                points: r.seeds[0].trace.iter().map(|&(step, _, l)| (step as f64, l)).collect(),
+                points: r.seeds[0].trace.iter().map(|&(step, _, l)| (step as f64, l.min(cap))).collect(),
                 color: i,
                 bold: r.contender.label == "adam",
             })
             .collect();
-        let title = format!("{name}: training loss (MSE, percent^2), first seed, learning rate chosen on validation");
+        let title =
+            format!("{name}: training loss (MSE, percent^2), first seed, lr chosen on validation, cut at 2x the start");
         let plot = Plot { title: &title, x_label: "step", y_label: "training loss", series, log_y: false };
         plot::write(&sub.join(format!("{name}.png")).display().to_string(), &plot)?;
     }
