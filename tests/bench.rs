@@ -44,8 +44,8 @@ fn every_problem_loads_and_its_parts_partition_the_rows() {
 
 #[test]
 fn split_parts_are_the_expected_rows() {
-    let time = Split::Chronological { valid: 0.15, test: 0.15 };
-    let parts: Vec<Part> = (0..20).map(|i| time.part(i, 20)).collect();
+    let time = Split::Chronological { valid: 0.15, test: 0.15, gap: 0 };
+    let parts: Vec<Part> = (0..20).map(|i| time.part(i, 20).unwrap()).collect();
     assert_eq!(parts.iter().filter(|&&p| p == Part::Test).count(), 3);
     assert_eq!(parts.iter().filter(|&&p| p == Part::Valid).count(), 3);
     assert!(parts[..14].iter().all(|&p| p == Part::Train) && parts[17..].iter().all(|&p| p == Part::Test));

@@ -220,7 +220,7 @@ pub struct Progress<'a> {
 }
 
 /// Runs one contender at one learning rate.
-fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (RunSummary, Trace) {
+pub(super) fn run_one(problem: &Loaded, c: &Contender, lr: Option<f64>, steps: usize) -> (RunSummary, Trace) {
     let model = &problem.train;
     let default = lr == default_lr(c);
     let failed = |why: String| {

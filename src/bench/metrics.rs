@@ -14,6 +14,8 @@ pub struct TestMetrics {
     pub accuracy: Option<f64>,
     /// Mean squared error of the predictions.
     pub mse: Option<f64>,
+    /// Mean absolute error of the predictions (forecasts).
+    pub mae: Option<f64>,
     /// Share of periods whose predicted and actual returns have the same sign.
     pub direction: Option<f64>,
 }
@@ -40,8 +42,20 @@ fn value(part: &Program, name: &str, params: &[Tensor]) -> Option<Tensor> {
     Some(Evaluator::new(&part.model.graph, node).forward(params).clone())
 }
 
-fn mse(pred: &[f64], target: &[f64]) -> f64 {
+/// Mean squared error.
+pub fn mse(pred: &[f64], target: &[f64]) -> f64 {
     pred.iter().zip(target).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / target.len().max(1) as f64
+}
+
+/// Mean absolute error.
+pub fn mae(pred: &[f64], target: &[f64]) -> f64 {
+    pred.iter().zip(target).map(|(p, t)| (p - t).abs()).sum::<f64>() / target.len().max(1) as f64
+}
+
+/// Share of periods whose predicted and actual returns have the same
+/// (non-zero) sign.
+pub fn direction(pred: &[f64], target: &[f64]) -> f64 {
+    pred.iter().zip(target).filter(|&(p, t)| p * t > 0.0).count() as f64 / target.len().max(1) as f64
 }
 
 /// Share of `pred` rows whose class (the sign of a logit, or the largest
@@ -73,8 +87,8 @@ pub fn test_metrics(problem: &Loaded, params: &[Tensor]) -> Option<TestMetrics> 
         Metric::Forecast => {
             let y = value(test, "y", params)?;
             m.mse = Some(mse(pred.data(), y.data()));
-            let same = pred.data().iter().zip(y.data()).filter(|&(p, t)| p * t > 0.0).count();
-            m.direction = Some(same as f64 / y.data().len().max(1) as f64);
+            m.mae = Some(mae(pred.data(), y.data()));
+            m.direction = Some(direction(pred.data(), y.data()));
         }
     }
     Some(m)
@@ -117,5 +131,7 @@ mod tests {
         let logits = Tensor::new(Shape::Matrix(3, 3), vec![0., 1., 0., 5., 1., 2., 0., 0., 9.]);
         assert_eq!(accuracy(&logits, &[1.0, 0.0, 1.0]), 2.0 / 3.0);
         assert_eq!(mse(&[1.0, 2.0], &[0.0, 0.0]), (1.0 + 4.0) / 2.0);
+        assert_eq!(mae(&[1.0, -2.0], &[0.0, 0.0]), (1.0 + 2.0) / 2.0);
+        assert_eq!(direction(&[1.0, -2.0, 0.0, 3.0], &[0.5, 1.0, 1.0, 2.0]), 2.0 / 4.0);
     }
 }

@@ -23,6 +23,7 @@ pub mod plot;
 mod problems;
 mod report;
 pub mod sp500;
+pub mod sp500_daily;
 pub mod speed;
 
 pub use error::BenchError;

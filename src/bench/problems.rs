@@ -80,7 +80,7 @@ pub fn catalogue() -> Vec<ProblemSpec> {
         ProblemSpec {
             study: true,
             network: true,
-            ..p("sp500_mlp", "bench/sp500_mlp.loss", Some(Split::Chronological { valid: 0.15, test: 0.15 }), Metric::Forecast, 300, 15)
+            ..p("sp500_mlp", "bench/sp500_mlp.loss", Some(Split::Chronological { valid: 0.15, test: 0.15, gap: 0 }), Metric::Forecast, 300, 15)
         },
     ]
 }

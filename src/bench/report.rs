@@ -23,20 +23,20 @@ pub fn num(x: f64) -> String {
     }
 }
 
-fn opt(x: Option<f64>) -> String {
+pub(super) fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), num)
 }
 
 /// A learning rate, compactly (`1e-3`, `2.5e-3`).
-fn lr(x: Option<f64>) -> String {
+pub(super) fn lr(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:e}"))
 }
 
-fn pct(x: Option<f64>) -> String {
+pub(super) fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.1}%", 100.0 * v))
 }
 
-fn io(action: &'static str, path: &Path, e: &dyn std::fmt::Display) -> BenchError {
+pub(super) fn io(action: &'static str, path: &Path, e: &dyn std::fmt::Display) -> BenchError {
     BenchError::Io { action, path: path.display().to_string(), message: e.to_string() }
 }
 
@@ -116,8 +116,13 @@ fn problem_section(r: &ProblemResult, out: &mut String) {
     let split = match r.spec.split {
         None => "no held-out rows".to_string(),
         Some(crate::lang::Split::Interleaved(k)) => format!("every {k}th row held out for test"),
-        Some(crate::lang::Split::Chronological { valid, test }) => {
-            format!("split by time: the last {:.0}% test, the {:.0}% before validation", test * 100.0, valid * 100.0)
+        Some(crate::lang::Split::Chronological { valid, test, gap }) => {
+            let gap = if gap > 0 { format!(", the first {gap} rows of each dropped") } else { String::new() };
+            format!(
+                "split by time: the last {:.0}% test, the {:.0}% before validation{gap}",
+                test * 100.0,
+                valid * 100.0
+            )
         }
     };
     let _ = writeln!(out, "## {}\n", r.spec.name);
@@ -283,7 +288,7 @@ pub fn write_all(dir: &Path, results: &[ProblemResult], command: &str) -> Result
     Ok(())
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, BenchError> {
+pub(super) fn csv_writer(path: &Path) -> Result<csv::Writer<std::fs::File>, BenchError> {
     csv::Writer::from_path(path).map_err(|e| io("write", path, &e))
 }
 

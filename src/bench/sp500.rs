@@ -25,13 +25,19 @@ use super::BenchError;
 
 /// One trading day.
 #[derive(Clone, Copy, Debug)]
-struct Day {
-    date: i64,
-    days: i64,
-    high: f64,
-    low: f64,
-    close: f64,
-    volume: f64,
+pub(super) struct Day {
+    /// YYYYMMDD.
+    pub date: i64,
+    /// Days since 1970-01-01.
+    pub days: i64,
+    /// The day's high.
+    pub high: f64,
+    /// The day's low.
+    pub low: f64,
+    /// The adjusted close.
+    pub close: f64,
+    /// Shares traded.
+    pub volume: f64,
 }
 
 /// One calendar week of trading days.
@@ -63,7 +69,8 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn parse_days(text: &str) -> Result<Vec<Day>, String> {
+/// The days of the daily CSV (Date,Open,High,Low,Close,Adj.Close,Volume).
+pub(super) fn parse_days(text: &str) -> Result<Vec<Day>, String> {
     let mut days = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {

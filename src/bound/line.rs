@@ -8,7 +8,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::defined::{Ranges, Tracked};
-use super::fused::Fused2;
+use super::fused::{Declined, Fused2};
 use super::head::{self, Heads};
 use super::ieval::{IVal, IntervalDomain};
 use super::poly::{Poly, truncate};
@@ -19,6 +19,13 @@ use crate::plan::Plan;
 use crate::plan::walk::{self, Binary, Domain, Reduce};
 use crate::prim::Prim;
 use crate::tensor::{ITensor, Tensor};
+
+/// The most elements, summed over the varying nodes, for which `line2`
+/// runs the general pass where the fused one overflows (about 0.3 GB of
+/// its polynomials; a 32-day unrolled scan over 10000 windows has 60
+/// million, where the general pass took 78 s and 8 GB against 3 s for a
+/// fused pass).
+pub const GENERAL_FALLBACK: usize = 1 << 22;
 
 /// A varying node's enclosure: one polynomial and one range per element.
 #[derive(Clone, Debug)]
@@ -91,14 +98,21 @@ impl<'g> Bounder<'g> {
     pub fn line2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> [Interval; 3] {
         let heads = self.heads.get_or_init(|| head::recognise(self.graph, self.plan.root()));
         let Some(heads) = heads.as_ref().filter(|_| e > 0.0 && e.is_finite()) else {
-            return self.fused2(x0, v, e).unwrap_or_else(|| self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c);
+            return match self.fused().map(|f| f.line_at(x0, v, e, &[])) {
+                Some(Ok((c, _))) => c,
+                Some(Err(Declined::Overflow)) if !self.general_is_cheap() => [Interval::ENTIRE; 3],
+                _ => self.line::<3>(x0, v, Interval::new(0.0, e)).polys[0].c,
+            };
         };
         let nodes = heads.nodes(self.graph);
-        let fused = self.fused.get_or_init(|| Fused2::new(self.plan.clone(), &self.constants));
-        let (mut c, at) = fused.as_ref().and_then(|f| f.line_at(x0, v, e, &nodes)).unwrap_or_else(|| {
-            let (root, at) = self.line_at::<3>(x0, v, Interval::new(0.0, e), &nodes);
-            (root.polys[0].c, at.iter().map(|l| l.polys.iter().map(|p| p.c).collect()).collect())
-        });
+        let (mut c, at) = match self.fused().map(|f| f.line_at(x0, v, e, &nodes)) {
+            Some(Ok(done)) => done,
+            Some(Err(Declined::Overflow)) if !self.general_is_cheap() => return [Interval::ENTIRE; 3],
+            _ => {
+                let (root, at) = self.line_at::<3>(x0, v, Interval::new(0.0, e), &nodes);
+                (root.polys[0].c, at.iter().map(|l| l.polys.iter().map(|p| p.c).collect()).collect())
+            }
+        };
         let ratio = heads.ratio(self.graph, &at, &self.constants, e);
         debug_assert!(c[2].intersect(ratio).is_some(), "two enclosures of one ratio: {} and {ratio}", c[2]);
         c[2] = c[2].intersect(ratio).unwrap_or(c[2]);
@@ -108,8 +122,22 @@ impl<'g> Bounder<'g> {
     /// The fused degree-2 pass alone: the coefficients of [`line2`](Self::line2),
     /// or `None` where it does not cover the loss or declines.
     pub fn fused2(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
-        let fused = self.fused.get_or_init(|| Fused2::new(self.plan.clone(), &self.constants));
-        fused.as_ref().and_then(|f| f.line(x0, v, e))
+        self.fused().and_then(|f| f.line(x0, v, e))
+    }
+
+    /// Whether the general pass is worth running where the fused one
+    /// overflows: it may then be finite (it intersects with interval
+    /// ranges), but it costs many fused passes in time and memory, so only
+    /// up to [`GENERAL_FALLBACK`] elements over the varying nodes. Beyond,
+    /// `line2` returns an infinite bound and the caller (SafeRate) halves
+    /// its region.
+    fn general_is_cheap(&self) -> bool {
+        self.plan.varying().iter().map(|&id| self.plan.shape(id).len()).sum::<usize>() <= GENERAL_FALLBACK
+    }
+
+    /// The fused pass, compiled on first use (`None`: it does not cover the loss).
+    fn fused(&self) -> Option<&Fused2> {
+        self.fused.get_or_init(|| Fused2::new(self.plan.clone(), &self.constants)).as_ref()
     }
 
     /// The root's per-element enclosures when every parameter moves as

@@ -14,8 +14,9 @@ use super::source;
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// The suite: quick (a smoke test, under a minute), full (every problem), classic (the test
-    /// functions), sp500 (the S&P 500 study), or one problem's name; or speed (the cost of each
-    /// pass and optimizer step on one loss).
+    /// functions), sp500 (the weekly S&P 500 study), networks, or one problem's name; sp500-daily
+    /// (the optimizer showdown on a state-space model of the daily S&P 500: writes DIR/sp500.md);
+    /// or speed (the cost of each pass and optimizer step on one loss).
     #[arg(default_value = "full")]
     pub suite: String,
     /// With `speed`: the loss to time (default: bench/mlp_digits.loss).
@@ -32,6 +33,12 @@ pub struct BenchArgs {
     /// Steps per run, for every problem (default: each problem's own).
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub steps: Option<usize>,
+    /// With `sp500-daily`: seeds of initialization.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub seeds: u64,
+    /// With `sp500-daily`: days per window (default: chosen on validation among 8, 16, 32).
+    #[arg(long, value_name = "L")]
+    pub len: Option<usize>,
     /// Run only these contenders (comma-separated labels, as the report names them), e.g.
     /// learned,adam_meta,saferate_learned,adam.
     #[arg(long, value_name = "LABELS", value_delimiter = ',')]
@@ -73,10 +80,17 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
     if args.file.is_some() || args.json {
         return Err(Error::Usage("a loss file and --json go with `majorize bench speed` only".into()));
     }
+    let daily = args.suite == "sp500-daily";
+    if !daily && (args.seeds != 5 || args.len.is_some()) {
+        return Err(Error::Usage("--seeds and --len go with `majorize bench sp500-daily` only".into()));
+    }
+    if args.seeds == 0 || args.len == Some(0) {
+        return Err(Error::Usage("--seeds and --len must be at least 1".into()));
+    }
     let root = root(args.root.as_deref())?;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let mut bar: Option<ProgressBar> = None;
-    let results = bench::run_suite(&root, &args.suite, args.steps, &args.only, |p: Progress<'_>| {
+    let progress = |p: Progress<'_>| {
         if !show {
             return;
         }
@@ -88,21 +102,50 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
             );
             b
         });
+        b.set_length(p.total as u64);
         b.set_position(p.done as u64);
         b.set_message(p.message.to_string());
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    };
     let mut command = format!("majorize bench {}", args.suite);
     if let Some(s) = args.steps {
         command.push_str(&format!(" --steps {s}"));
+    }
+    if daily {
+        if args.seeds != 5 {
+            command.push_str(&format!(" --seeds {}", args.seeds));
+        }
+        if let Some(l) = args.len {
+            command.push_str(&format!(" --len {l}"));
+        }
     }
     if !args.only.is_empty() {
         command.push_str(&format!(" --only {}", args.only.join(",")));
     }
     command.push_str(&format!(" --out {}", args.out));
     let out = Path::new(&args.out);
+    if daily {
+        let defaults = bench::sp500_daily::StudyOptions::default();
+        let options = bench::sp500_daily::StudyOptions {
+            len: args.len,
+            steps: args.steps.unwrap_or(defaults.steps),
+            seeds: args.seeds,
+            only: args.only.clone(),
+            ..defaults
+        };
+        let study = bench::sp500_daily::run(&root, &options, progress)?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        bench::sp500_daily::report::write(out, &study, &command)?;
+        let runs: usize = study.results.iter().map(|r| r.seeds.len()).sum();
+        outln!("L = {}, {} contenders, {runs} runs at the chosen settings", study.size.len, study.results.len());
+        outln!("wrote {0}/sp500.md, {0}/sp500/runs.csv and {0}/sp500/*.png", out.display());
+        return Ok(());
+    }
+    let results = bench::run_suite(&root, &args.suite, args.steps, &args.only, progress)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     bench::write_all(out, &results, &command)?;
     let runs: usize = results.iter().map(|r| r.runs.len()).sum();
     let seconds: f64 = results.iter().flat_map(|r| &r.runs).map(|r| r.seconds).sum();

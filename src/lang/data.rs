@@ -29,12 +29,17 @@ pub enum Split {
     /// sorted by class.
     Interleaved(usize),
     /// In file order (time): the first rows train, then `valid` (a
-    /// fraction of all rows) validate, then the last `test` test.
+    /// fraction of all rows) validate, then the last `test` test; the first
+    /// `gap` rows of the validation and of the test part are dropped, so
+    /// that rows built from overlapping periods (windows of `gap` days)
+    /// never fall in two parts.
     Chronological {
-        /// Fraction of the rows for validation.
+        /// Fraction of the rows for validation (its gap included).
         valid: f64,
-        /// Fraction of the rows for testing (the most recent).
+        /// Fraction of the rows for testing (the most recent; its gap included).
         test: f64,
+        /// Rows dropped at the start of the validation and the test part.
+        gap: usize,
     },
 }
 
@@ -50,26 +55,23 @@ pub enum Part {
 }
 
 impl Split {
-    /// The part of row `i` of `n`.
-    pub fn part(self, i: usize, n: usize) -> Part {
+    /// The part of row `i` of `n` (`None`: a row of a gap, in no part).
+    pub fn part(self, i: usize, n: usize) -> Option<Part> {
         match self {
-            Split::Interleaved(k) => {
-                if k > 0 && i % k == k - 1 {
-                    Part::Test
-                } else {
-                    Part::Train
-                }
-            }
-            Split::Chronological { valid, test } => {
+            Split::Interleaved(k) => Some(if k > 0 && i % k == k - 1 { Part::Test } else { Part::Train }),
+            Split::Chronological { valid, test, gap } => {
                 let n_test = (n as f64 * test).round() as usize;
                 let n_valid = (n as f64 * valid).round() as usize;
-                if i >= n.saturating_sub(n_test) {
-                    Part::Test
-                } else if i >= n.saturating_sub(n_test + n_valid) {
-                    Part::Valid
+                let first_test = n.saturating_sub(n_test);
+                let first_valid = n.saturating_sub(n_test + n_valid);
+                let (part, start) = if i >= first_test {
+                    (Part::Test, first_test)
+                } else if i >= first_valid {
+                    (Part::Valid, first_valid)
                 } else {
-                    Part::Train
-                }
+                    return Some(Part::Train);
+                };
+                (i >= start + gap).then_some(part)
             }
         }
     }
@@ -275,13 +277,13 @@ pub fn load_csv(path: &Path, opts: &CsvOptions) -> Result<Tensor, CsvError> {
     let width = b - a;
     let mut data: Vec<f64> = rows.iter().flat_map(|r| r[a..b].iter().copied()).collect();
     let n = rows.len();
-    let part_of = |i: usize| opts.split.map_or(Part::Train, |(s, _)| s.part(i, n));
+    let part_of = |i: usize| opts.split.map_or(Some(Part::Train), |(s, _)| s.part(i, n));
     if opts.standardize {
-        let fit: Vec<bool> = (0..n).map(|i| part_of(i) == Part::Train).collect();
+        let fit: Vec<bool> = (0..n).map(|i| part_of(i) == Some(Part::Train)).collect();
         standardize_columns(&mut data, width, &fit);
     }
     if let Some((_, part)) = opts.split {
-        let keep: Vec<usize> = (0..n).filter(|&i| part_of(i) == part).collect();
+        let keep: Vec<usize> = (0..n).filter(|&i| part_of(i) == Some(part)).collect();
         if keep.is_empty() {
             return err(Culprit::Rows, format!("the {part:?} part of this split has no rows (the file has {n})"));
         }
@@ -347,7 +349,7 @@ mod tests {
         let every5 = Split::Interleaved(5);
         assert_eq!(load(every5, Part::Test, false), vec![5., 10.]);
         assert_eq!(load(every5, Part::Train, false), vec![1., 2., 3., 4., 6., 7., 8., 9.]);
-        let time = Split::Chronological { valid: 0.2, test: 0.3 };
+        let time = Split::Chronological { valid: 0.2, test: 0.3, gap: 0 };
         assert_eq!(load(time, Part::Train, false), vec![1., 2., 3., 4., 5.]);
         assert_eq!(load(time, Part::Valid, false), vec![6., 7.]);
         assert_eq!(load(time, Part::Test, false), vec![8., 9., 10.]);
@@ -355,6 +357,11 @@ mod tests {
         // population sd sqrt(2): no look-ahead.
         let sd = 2f64.sqrt();
         assert_eq!(load(time, Part::Test, true), vec![5. / sd, 6. / sd, 7. / sd]);
+        // A gap of one row drops the first row of validation and of test.
+        let gapped = Split::Chronological { valid: 0.2, test: 0.3, gap: 1 };
+        assert_eq!(load(gapped, Part::Train, false), vec![1., 2., 3., 4., 5.]);
+        assert_eq!(load(gapped, Part::Valid, false), vec![7.]);
+        assert_eq!(load(gapped, Part::Test, false), vec![9., 10.]);
         let empty = CsvOptions { split: Some((time, Part::Valid)), rows: Some((0, 2)), ..CsvOptions::default() };
         assert_eq!(load_csv(&p, &empty).unwrap_err().culprit, Culprit::Rows);
     }

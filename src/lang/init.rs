@@ -17,6 +17,12 @@ pub fn param_seed(name: &str) -> u64 {
     h
 }
 
+/// The seed of parameter `name`'s generator in the run seeded by `seed`:
+/// [`param_seed`] for seed 0, and for another seed a mix of both.
+pub fn run_seed(name: &str, seed: u64) -> u64 {
+    param_seed(name) ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// A random initializer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Draw {
@@ -67,6 +73,9 @@ mod tests {
         let a = Draw::Uniform(-0.5, 0.5).sample(s, param_seed("W"));
         let b = Draw::Uniform(-0.5, 0.5).sample(s, param_seed("W"));
         let c = Draw::Uniform(-0.5, 0.5).sample(s, param_seed("V"));
+        assert_eq!(run_seed("W", 0), param_seed("W"));
+        let d = Draw::Uniform(-0.5, 0.5).sample(s, run_seed("W", 1));
+        assert_ne!(a, d, "another run seed redraws");
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.data().iter().all(|v| (-0.5..0.5).contains(v)));

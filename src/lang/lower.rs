@@ -10,7 +10,7 @@ use super::ParseOptions;
 use super::ast::{Arg, Ast, Node, Stmt};
 use super::data::{Columns, CsvOptions, Culprit, Part, Split, load_csv};
 use super::error::{LangError, LangErrorKind, Span, suggest};
-use super::init::{Draw, param_seed};
+use super::init::{Draw, run_seed};
 use crate::expr::{ExprError, Func, Graph, Model, NodeId};
 use crate::tensor::{Shape, Tensor, memory};
 
@@ -51,6 +51,8 @@ pub(super) struct Lower<'a> {
     /// The most bytes parameters and data may take, and what they take so far.
     max_bytes: u64,
     used_bytes: u64,
+    /// The seed of random initial values.
+    seed: u64,
     /// The data vectors read from a single column of a file (for a hint).
     single_columns: HashMap<NodeId, String>,
 }
@@ -70,6 +72,7 @@ impl<'a> Lower<'a> {
             split: options.split,
             max_bytes: options.max_bytes,
             used_bytes: 0,
+            seed: options.seed,
             single_columns: HashMap::new(),
         }
     }
@@ -237,7 +240,7 @@ impl<'a> Lower<'a> {
                 let draw =
                     if name == "normal" { Draw::Normal(vals[0], vals[1]) } else { Draw::Uniform(vals[0], vals[1]) };
                 let draw = draw.check().or_else(|m| self.fail(init.span, m))?;
-                Ok(draw.sample(shape, param_seed(param_name)))
+                Ok(draw.sample(shape, run_seed(param_name, self.seed)))
             }
             _ => {
                 self.fail(init.span, "the initial value must be a number, a list, normal(mean, std) or uniform(lo, hi)")

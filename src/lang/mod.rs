@@ -76,12 +76,16 @@ pub struct ParseOptions {
     /// that declares more is refused, at the declaration that goes over,
     /// before anything is allocated.
     pub max_bytes: u64,
+    /// The seed of the random initial values (`normal`, `uniform`): 0 is
+    /// the program's own draws; another seed redraws every parameter
+    /// (seeds of initialization in a benchmark).
+    pub seed: u64,
 }
 
 impl Default for ParseOptions {
-    /// No split; the memory the process may use.
+    /// No split; the memory the process may use; seed 0.
     fn default() -> Self {
-        ParseOptions { split: None, max_bytes: crate::tensor::memory::default_budget() }
+        ParseOptions { split: None, max_bytes: crate::tensor::memory::default_budget(), seed: 0 }
     }
 }
 

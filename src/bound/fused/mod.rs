@@ -14,7 +14,7 @@
 //! The pass covers the operations of the benchmark losses (parameters,
 //! constants, `+ - *`, division by a constant, squares, `exp`, `log`,
 //! `softplus`, `sigmoid`, `tanh`, `relu` (so `max`, `min` and `clip`),
-//! `abs`, sums, means, log-sum-exp, matrix products, and gathers:
+//! `abs`, `swish` (as `u sigmoid(u)`), sums, means, log-sum-exp, matrix products, and gathers:
 //! transposes, selections, reshapes, broadcasts). The few elements whose
 //! rule is not one of the vectorized ones (an extremum of `sigma''` in the
 //! argument's range, a kink inside it) get the general pass's own
@@ -149,22 +149,22 @@ impl Fused2 {
     /// `[c0, c1, C2]` with `f(x0 + z v) in c0 + c1 z + C2 z^2` for every
     /// `z in [0, e]`, or `None` where the pass declines.
     pub fn line(&self, x0: &[Tensor], v: &[Tensor], e: f64) -> Option<[Interval; 3]> {
-        self.line_at(x0, v, e, &[]).map(|(root, _)| root)
+        self.line_at(x0, v, e, &[]).ok().map(|(root, _)| root)
     }
 
     /// [`line`](Self::line), and the per-element `[c0, c1, C2]` of each
     /// node of `at` (nodes of the plan: a tensor root's sub-graph, say),
-    /// from the same pass; `None` where the pass declines or one of them is
-    /// not finite.
+    /// from the same pass; an error where the pass declines or one of them
+    /// is not finite.
     pub(crate) fn line_at(
         &self,
         x0: &[Tensor],
         v: &[Tensor],
         e: f64,
         at: &[NodeId],
-    ) -> Option<([Interval; 3], Vec<Elements>)> {
+    ) -> Result<([Interval; 3], Vec<Elements>), Declined> {
         if !(e > 0.0 && e.is_finite()) {
-            return None;
+            return Err(Declined::Structure);
         }
         // The shared buffers, or fresh ones while another thread holds them.
         let mut fresh;
@@ -176,15 +176,18 @@ impl Fused2 {
                 &mut fresh
             }
         };
-        let mut d = Pass { plan: &self.plan, constants: &self.constants, work, x0, v, e, ok: true };
+        let mut d = Pass { plan: &self.plan, constants: &self.constants, work, x0, v, e, ok: true, overflow: false };
         walk::forward(&self.plan, self.plan.varying(), &mut d);
+        if d.overflow {
+            return Err(Declined::Overflow);
+        }
         if !d.ok {
-            return None;
+            return Err(Declined::Structure);
         }
         let root = self.plan.root();
         let p = d.planes(root);
         if p.len() != 1 || !p.finite() {
-            return None;
+            return Err(Declined::Overflow);
         }
         let iv = |(lo, hi): (f64, f64)| Interval::new(lo, hi);
         let element = |p: &Planes, k: usize| {
@@ -195,15 +198,38 @@ impl Fused2 {
             let p = d.planes(id);
             p.finite().then(|| (0..p.len()).map(|k| element(p, k)).collect())
         });
-        Some((element(p, 0), nodes.collect::<Option<_>>()?))
+        Ok((element(p, 0), nodes.collect::<Option<_>>().ok_or(Declined::Overflow)?))
     }
+}
+
+/// Why the fused pass declined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Declined {
+    /// An operation or operand it does not cover (a division by a varying
+    /// node, say), or a region that is not a finite `[0, e]`: the general
+    /// pass may do better.
+    Structure,
+    /// A plane that is not finite: the region is too wide for the values,
+    /// and the general pass, which encloses the same polynomials, would
+    /// not be finite either.
+    Overflow,
 }
 
 /// Whether the pass covers `op` at a varying node.
 fn covered(op: Op) -> bool {
     match op {
         Op::Func(f, _) => {
-            matches!(f, Func::Exp | Func::Log | Func::Softplus | Func::Sigmoid | Func::Tanh | Func::Relu | Func::Abs)
+            matches!(
+                f,
+                Func::Exp
+                    | Func::Log
+                    | Func::Softplus
+                    | Func::Sigmoid
+                    | Func::Tanh
+                    | Func::Relu
+                    | Func::Abs
+                    | Func::Swish
+            )
         }
         Op::PowI(_, n) => n == 2,
         Op::PowF(..) => false,
@@ -221,6 +247,8 @@ struct Pass<'a> {
     e: f64,
     /// False once the pass declines.
     ok: bool,
+    /// Whether a node's planes were not finite.
+    overflow: bool,
 }
 
 impl Pass<'_> {
@@ -250,6 +278,13 @@ impl Pass<'_> {
 
     fn decline(&mut self) {
         self.ok = false;
+    }
+
+    /// Records a node's outcome: whether its kernel succeeded, and whether
+    /// its planes are finite.
+    fn finished(&mut self, ok: bool, finite: bool) {
+        self.ok &= ok && finite;
+        self.overflow |= !finite;
     }
 }
 
@@ -311,7 +346,8 @@ impl Domain for Pass<'_> {
         let pa = if expand(pa, sa) { &*sa } else { pa };
         let pb = if expand(pb, sb) { &*sb } else { pb };
         let ok = ops::binary(slot, op, pa, pb, e);
-        self.ok &= ok && slot.finite();
+        let finite = slot.finite();
+        self.finished(ok, finite);
     }
 
     fn powi(&mut self, out: NodeId, a: NodeId, n: i32) {
@@ -322,7 +358,8 @@ impl Domain for Pass<'_> {
         let deg = self.deg(a);
         let (slot, inp) = self.split(out, deg.min(1) * 2);
         ops::square(slot, inp.get(a), e);
-        self.ok &= slot.finite();
+        let finite = slot.finite();
+        self.finished(true, finite);
     }
 
     fn powf(&mut self, _: NodeId, _: NodeId, _: f64) {
@@ -334,9 +371,16 @@ impl Domain for Pass<'_> {
             return;
         }
         let e = self.e;
-        let (slot, inp) = self.split(out, 2);
-        let ok = prims::compose(slot, f, inp.get(a), e);
-        self.ok &= ok && slot.finite();
+        let shape = self.plan.shape(a);
+        let (slot, inp, [scratch, _]) = self.split_scratch(out, 2);
+        let ok = if f == Func::Swish {
+            scratch.reset(shape, 2);
+            prims::swish(slot, inp.get(a), e, scratch)
+        } else {
+            prims::compose(slot, f, inp.get(a), e)
+        };
+        let finite = slot.finite();
+        self.finished(ok, finite);
     }
 
     fn reduce(&mut self, out: NodeId, op: Reduce, a: NodeId, axis: Option<usize>) {
@@ -354,7 +398,8 @@ impl Domain for Pass<'_> {
                 true
             }
         };
-        self.ok &= ok && slot.finite();
+        let finite = slot.finite();
+        self.finished(ok, finite);
     }
 
     fn matmul(&mut self, out: NodeId, a: NodeId, b: NodeId) {
@@ -366,7 +411,8 @@ impl Domain for Pass<'_> {
         let deg = (self.deg(a) + self.deg(b)).min(2);
         let (slot, inp) = self.split(out, deg);
         midrad::matmul(slot, inp.get(a), sa, inp.get(b), sb, e);
-        self.ok &= slot.finite();
+        let finite = slot.finite();
+        self.finished(true, finite);
     }
     fn gather(&mut self, out: NodeId, a: NodeId, index: &[usize]) {
         if !self.ok {
