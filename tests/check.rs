@@ -56,6 +56,9 @@ fn every_bench_loss_passes_a_short_check() {
         }
     }
     assert!(files.len() >= 25, "{files:?}");
+    // The daily S&P 500 loss reads a windows file that `majorize bench
+    // sp500-daily` generates (untracked); tests/sp500_daily.rs runs it.
+    files.retain(|p| !p.ends_with("sp500_ssm.loss"));
     for f in files {
         let f = f.to_str().unwrap();
         let out = majorize(&["check", f, "--samples", "4", "--steps", "3", "--max-steps", "20", "--max-seconds", "3"]);
