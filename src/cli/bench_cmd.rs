@@ -33,9 +33,9 @@ pub struct BenchArgs {
     /// Steps per run, for every problem (default: each problem's own).
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub steps: Option<usize>,
-    /// With `sp500-daily`: seeds of initialization.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub seeds: u64,
+    /// With `sp500-daily`: seeds of initialization (default 5).
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<u64>,
     /// With `sp500-daily`: days per window (default: chosen on validation among 8, 16, 32).
     #[arg(long, value_name = "L")]
     pub len: Option<usize>,
@@ -81,10 +81,10 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
         return Err(Error::Usage("a loss file and --json go with `majorize bench speed` only".into()));
     }
     let daily = args.suite == "sp500-daily";
-    if !daily && (args.seeds != 5 || args.len.is_some()) {
+    if !daily && (args.seeds.is_some() || args.len.is_some()) {
         return Err(Error::Usage("--seeds and --len go with `majorize bench sp500-daily` only".into()));
     }
-    if args.seeds == 0 || args.len == Some(0) {
+    if args.seeds == Some(0) || args.len == Some(0) {
         return Err(Error::Usage("--seeds and --len must be at least 1".into()));
     }
     let root = root(args.root.as_deref())?;
@@ -111,8 +111,8 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
         command.push_str(&format!(" --steps {s}"));
     }
     if daily {
-        if args.seeds != 5 {
-            command.push_str(&format!(" --seeds {}", args.seeds));
+        if let Some(s) = args.seeds {
+            command.push_str(&format!(" --seeds {s}"));
         }
         if let Some(l) = args.len {
             command.push_str(&format!(" --len {l}"));
@@ -128,7 +128,7 @@ pub fn run(args: &BenchArgs) -> Result<(), Error> {
         let options = bench::sp500_daily::StudyOptions {
             len: args.len,
             steps: args.steps.unwrap_or(defaults.steps),
-            seeds: args.seeds,
+            seeds: args.seeds.unwrap_or(defaults.seeds),
             only: args.only.clone(),
             ..defaults
         };

@@ -196,13 +196,14 @@ pub fn verdicts(out: &mut String, study: &Study, figures: &[Figures]) {
         let roarees: Vec<&Figures> = figures.iter().filter(|f| f.label.starts_with("roaree_")).collect();
         let lion_steps = lion.steps_to.map_or(f64::INFINITY, |s| s.0);
         let mut lines = Vec::new();
-        let (mut fast, mut damped) = (0, 0);
+        let (mut fast, mut damped, mut both) = (0, 0, 0);
         for r in &roarees {
             let steps = r.steps_to.map_or(f64::INFINITY, |s| s.0);
             let keeps = steps <= 1.25 * lion_steps && r.reached.0 >= lion.reached.0;
             let damps = r.rising.is_some_and(|x| x.0 < rise) && r.variation.is_some_and(|x| x.0 < var);
             fast += usize::from(keeps);
             damped += usize::from(damps);
+            both += usize::from(keeps && damps);
             lines.push(format!(
                 "{} ({}, {:.1}% rising, variation {})",
                 r.label,
@@ -211,15 +212,6 @@ pub fn verdicts(out: &mut String, study: &Study, figures: &[Figures]) {
                 r.variation.map_or_else(|| "-".into(), |x| num(x.0))
             ));
         }
-        let both = roarees
-            .iter()
-            .filter(|r| {
-                r.steps_to.map_or(f64::INFINITY, |s| s.0) <= 1.25 * lion_steps
-                    && r.reached.0 >= lion.reached.0
-                    && r.rising.is_some_and(|x| x.0 < rise)
-                    && r.variation.is_some_and(|x| x.0 < var)
-            })
-            .count();
         let verdict = if roarees.is_empty() {
             "cannot be judged: no Roaree surrogate ran".to_string()
         } else if !oscillates {

@@ -209,9 +209,9 @@ pub(crate) enum Declined {
     /// node, say), or a region that is not a finite `[0, e]`: the general
     /// pass may do better.
     Structure,
-    /// A plane that is not finite: the region is too wide for the values,
-    /// and the general pass, which encloses the same polynomials, would
-    /// not be finite either.
+    /// A plane that is not finite: the region is too wide for the values.
+    /// The general pass may still be finite (it intersects with interval
+    /// ranges), at a cost `Bounder::line2` weighs.
     Overflow,
 }
 
